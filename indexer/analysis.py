@@ -1,0 +1,237 @@
+"""Dutch text analysis: one chain, built here, used at index time and at query time.
+
+The chain for searchable text is
+
+    tokenizer | lowercase | fold accents | stopwords | decompound (index only) | stem
+
+* **Tokenizer**: runs of letters and digits; hyphens and punctuation separate words, so
+  "Noord-Holland" gives "noord", "holland".
+* **Fold accents**: NFKC then strip combining marks, so "coöperatie" and "cooperatie", "cliënt"
+  and "client" become one term. Ligatures (ﬁ) and full-width forms are normalised by NFKC.
+* **Stopwords**: Snowball's Dutch list plus question words ("hoe", "wat", "ik") so that
+  natural-language questions do not rank on their function words. Positions are renumbered the
+  same way at index and query time, so quoted phrases still match across a dropped stopword.
+* **Decompound** (index time only): a compound such as "aanbestedingsprocedure" also indexes its
+  parts "aanbesteding" and "procedure" at the compound's own position, so a search for a part
+  finds the compound. Queries are not split, so "jeugdzorg" still prefers the whole word.
+* **Stem**: PyStemmer's Snowball `dutch` stemmer with a small override table for the site's
+  vocabulary where Snowball goes wrong ("gemeente" -> "meen", "sociale" -> "social").
+  Stems are cached: the vocabulary of a site is small and stemming is the hot path.
+
+`spelling_analyzer()` is the chain without stopwords and stemming; it feeds the vocabulary used
+for "Bedoelde u" and search-as-you-type suggestions.
+
+Analyzer objects are pickled into the Whoosh index, so they keep no heavy state of their own:
+the stemmer and the compound lexicon live in module-level caches filled on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from whoosh.analysis import (
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StopFilter,
+)
+from whoosh.analysis.acore import Token
+from whoosh.analysis.analyzers import CompositeAnalyzer
+
+from . import compounds
+from .text import fold
+
+TOKEN_PATTERN = r"[^\W_]+"
+MAX_TOKEN_CHARS = 40
+
+# Snowball's Dutch stopword list, plus question words and pronouns that dominate
+# natural-language queries ("hoe betrek ik burgers bij de wijk") without carrying meaning.
+STOPWORDS = frozenset(
+    """
+    de en van ik te dat die in een hij het niet zijn is was op aan met als voor had er maar om
+    hem dan zou of wat mijn men dit zo door over ze zich bij ook tot je mij uit der daar haar
+    naar heb hoe heeft hebben deze u want nog zal me zij nu ge geen omdat iets worden toch al
+    waren veel meer doen toen moet ben zonder kan hun dus alles onder ja eens hier wie werd
+    altijd doch wordt wezen kunnen ons zelf tegen na reeds wil kon niets uw iemand geweest
+    andere
+    waar wanneer waarom welke welk wij we jij jullie mijn onze kun kunt moeten mag mogen
+    hoeveel waarmee waarvoor wel
+    """.split()
+)
+
+# Stems that Snowball gets wrong for this site's vocabulary. Keys are folded, lowercased words.
+STEM_OVERRIDES: dict[str, str] = {
+    "gemeente": "gemeent",
+    "gemeenten": "gemeent",
+    "gemeentes": "gemeent",
+    "gemeentelijk": "gemeentelijk",
+    "gemeentelijke": "gemeentelijk",
+    "sociaal": "sociaal",
+    "sociale": "sociaal",
+    "socialer": "sociaal",
+    "maatschappelijk": "maatschappelijk",
+    "maatschappelijke": "maatschappelijk",
+    "decentralisatie": "decentralisatie",
+    "decentralisaties": "decentralisatie",
+    "cooperatie": "cooperatie",
+    "cooperaties": "cooperatie",
+    "cooperatief": "cooperatief",
+    "cooperatieve": "cooperatief",
+    "participatie": "participatie",
+    "participaties": "participatie",
+    "organisatie": "organisatie",
+    "organisaties": "organisatie",
+    "financieel": "financieel",
+    "financiele": "financieel",
+    "client": "client",
+    "clienten": "client",
+    "clients": "client",
+    "wijkteam": "wijkteam",
+    "wijkteams": "wijkteam",
+    "aanbesteden": "aanbested",
+    "aanbesteding": "aanbested",
+    "aanbestedingen": "aanbested",
+    "aanbesteed": "aanbested",
+    "aanbestede": "aanbested",
+    "burger": "burger",
+    "burgers": "burger",
+    "subsidie": "subsidie",
+    "subsidies": "subsidie",
+    "jeugd": "jeugd",
+    "zorg": "zorg",
+}
+
+
+@lru_cache(maxsize=200_000)
+def _fold_cached(text: str) -> str:
+    return fold(text) if not text.isascii() else text
+
+
+class FoldFilter(Filter):
+    """Accent and compatibility folding of each token's text."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            t.text = _fold_cached(t.text)
+            yield t
+
+
+class LengthFilter(Filter):
+    """Drop tokens too long to be words (base64, URLs without separators, garbage)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if len(t.text) <= MAX_TOKEN_CHARS:
+                yield t
+
+
+_stemmers: dict[str, Any] = {}
+
+
+def _stemmer(algorithm: str) -> Any:
+    stemmer = _stemmers.get(algorithm)
+    if stemmer is None:
+        import Stemmer  # PyStemmer: C Snowball
+
+        stemmer = _stemmers[algorithm] = Stemmer.Stemmer(algorithm, 100_000)
+    return stemmer
+
+
+@lru_cache(maxsize=300_000)
+def stem(word: str, algorithm: str = "dutch") -> str:
+    """Stem one folded, lowercased word, honouring STEM_OVERRIDES."""
+    override = STEM_OVERRIDES.get(word)
+    if override is not None:
+        return override
+    if word.isdigit() or len(word) < 3:
+        return word
+    return str(_stemmer(algorithm).stemWord(word))
+
+
+class DutchStemFilter(Filter):
+    """Snowball stemming through the cached `stem` function."""
+
+    def __init__(self, algorithm: str = "dutch") -> None:
+        self.algorithm = algorithm
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DutchStemFilter) and other.algorithm == self.algorithm
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        algorithm = self.algorithm
+        for t in tokens:
+            if not t.stopped:
+                t.text = stem(t.text, algorithm)
+            yield t
+
+
+class DecompoundFilter(Filter):
+    """At index time, after each compound token emit its parts at the same position and span.
+
+    It checks the token's mode itself: Whoosh's MultiFilter raises StopIteration (a
+    RuntimeError since PEP 479) on an empty token stream.
+    """
+
+    def __init__(self, min_zipf: float = compounds.DEFAULT_MIN_ZIPF) -> None:
+        self.min_zipf = min_zipf
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DecompoundFilter) and other.min_zipf == self.min_zipf
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            yield t
+            if t.mode != "index" or len(t.text) < compounds.MIN_COMPOUND_CHARS or t.stopped:
+                continue
+            parts = _all_parts(t.text, self.min_zipf)
+            if parts:
+                original = t.text
+                for part in parts:
+                    t.text = part
+                    yield t
+                t.text = original
+
+
+@lru_cache(maxsize=200_000)
+def _all_parts(word: str, min_zipf: float) -> tuple[str, ...]:
+    """Parts of a compound and, recursively, of its parts: jeugdzorgaanbieders -> jeugdzorg,
+    jeugd, zorg, aanbieders."""
+    out: list[str] = []
+    for part in compounds.split(word, min_zipf):
+        out.append(part)
+        out.extend(_all_parts(part, min_zipf))
+    return tuple(dict.fromkeys(out))
+
+
+def _base(stemming: str | None, decompound: bool, stop: bool) -> CompositeAnalyzer:
+    chain: Any = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldFilter() | LengthFilter()
+    if stop:
+        chain = chain | StopFilter(stoplist=STOPWORDS, minsize=1)
+    if decompound:
+        chain = chain | DecompoundFilter()
+    if stemming:
+        chain = chain | DutchStemFilter(stemming)
+    return chain  # type: ignore[no-any-return]
+
+
+def dutch_analyzer(stemming: str = "dutch", decompound: bool = True) -> CompositeAnalyzer:
+    """The analyzer of every searchable text field (body, title, headings, tags)."""
+    return _base(stemming, decompound, stop=True)
+
+
+def spelling_analyzer() -> CompositeAnalyzer:
+    """Folded surface words: the vocabulary for suggestions and "Bedoelde u"."""
+    return _base(None, decompound=False, stop=False)
+
+
+def analyze(text: str, analyzer: CompositeAnalyzer | None = None, mode: str = "query") -> list[str]:
+    """The terms `analyzer` (default: the Dutch chain) makes of `text`."""
+    chain = analyzer if analyzer is not None else _default_analyzer()
+    return [t.text for t in chain(text, mode=mode) if not t.stopped]
+
+
+@lru_cache(maxsize=1)
+def _default_analyzer() -> CompositeAnalyzer:
+    return dutch_analyzer()

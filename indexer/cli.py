@@ -1,0 +1,109 @@
+"""Command line: `python -m indexer build|update|stats`. Parses, reports, sets the exit code.
+
+Exit codes: 0 index written (skips allowed); 1 with --strict when anything was skipped;
+2 on a usage or configuration error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from .config import IndexerSettings
+from .errors import IndexerError
+from .pipeline import IndexReport, build_index, update_index
+from .store import read_build_info, resolve
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m indexer", description="Build the Vindplaats search index.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("build", "extract every file of CORPUS_DIR into a fresh index"),
+        ("update", "re-extract only new and changed files; drop deleted ones"),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("corpus_dir", type=Path, metavar="CORPUS_DIR")
+        cmd.add_argument("--index", type=Path, dest="index_dir", metavar="INDEX_DIR")
+        cmd.add_argument("--base-url", dest="base_url", metavar="URL")
+        cmd.add_argument("--strict", action="store_true", default=None, help="exit 1 if anything was skipped")
+        cmd.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
+        cmd.add_argument("--file-timeout", type=float, dest="file_timeout", metavar="SECONDS")
+        cmd.add_argument("--json", action="store_true", help="print the report as JSON")
+    stats = sub.add_parser("stats", help="show what an index holds")
+    stats.add_argument("--index", type=Path, dest="index_dir", metavar="INDEX_DIR")
+    return parser
+
+
+def _progress(stream: TextIO):  # type: ignore[no-untyped-def]
+    def show(done: int, total: int, source: str) -> None:
+        stream.write(f"\r\033[K[{done}/{total}] {source[-70:]}")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def print_report(report: IndexReport, command: str, out: TextIO) -> None:
+    print(
+        f"{command}: {report.documents} documents, {report.passages} passages "
+        f"({report.pdf_pages} PDF pages) from {report.files} files in {report.seconds:.1f} s",
+        file=out,
+    )
+    if command == "update":
+        print(
+            f"update: {report.added} new, {report.changed} changed, {report.deleted} deleted files",
+            file=out,
+        )
+    whole = report.skipped_files
+    print(f"skipped: {len(whole)} files, {len(report.skips) - len(whole)} parts of files", file=out)
+    for skip in report.skips:
+        print(f"  skipped {skip.source}: {skip.reason}", file=out)
+    print(f"index: {report.index_dir}", file=out)
+
+
+def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    env = dict(os.environ if environ is None else environ)
+    try:
+        if args.command == "stats":
+            settings = IndexerSettings.from_env(env, index_dir=args.index_dir)
+            path = resolve(settings.index_dir)
+            info = read_build_info(path)
+            info.pop("sources", None)
+            print(json.dumps({"index": str(path), **info}, indent=1, ensure_ascii=False))
+            return 0
+        settings = IndexerSettings.from_env(
+            env,
+            corpus_dir=args.corpus_dir,
+            index_dir=args.index_dir,
+            base_url=args.base_url,
+            strict=args.strict,
+            workers=args.workers,
+            file_timeout=args.file_timeout,
+        )
+        progress = _progress(sys.stderr) if sys.stderr.isatty() else None
+        run = build_index if args.command == "build" else update_index
+        report = run(settings, progress)
+    except IndexerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the served index is unchanged", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
+    else:
+        print_report(report, args.command, sys.stdout)
+    return 1 if settings.strict and report.skips else 0

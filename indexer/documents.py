@@ -1,0 +1,55 @@
+"""The records extraction produces: a Document and its Passages.
+
+A Document is one searchable unit with one URL (a blog post, a page, a PDF). Its text is cut
+into Passages of roughly 50-150 words; a passage never crosses a PDF page and knows its page
+number and character offsets on that page, so a result can deep-link to `url#page=N`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    text: str
+    page: int | None = None  # 1-based PDF page; None for web pages
+    heading: str = ""  # nearest heading above the passage, if any
+    start: int = 0  # character offsets of the passage in its page (or body) text
+    end: int = 0
+
+
+@dataclass(slots=True)
+class Document:
+    source: str  # path relative to the corpus directory
+    kind: str  # "blog" or "pdf"
+    title: str
+    url: str
+    passages: list[Passage] = field(default_factory=list)
+    published: date | None = None
+    author: str = ""
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    summary: str = ""
+    key: str = ""  # distinguishes documents that share one source file (WXR items)
+    pages: int = 0  # number of pages for PDFs
+    skipped_pages: list[tuple[int, str]] = field(default_factory=list)  # (page, reason)
+
+    @property
+    def id(self) -> str:
+        digest = hashlib.sha1(f"{self.source}\0{self.key}".encode()).hexdigest()
+        return digest[:16]
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(p.text for p in self.passages)
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A source file (or part of one) that was not indexed, and why."""
+
+    source: str
+    reason: str

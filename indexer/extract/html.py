@@ -1,0 +1,123 @@
+"""Saved web pages (WordPress and others) -> one Document.
+
+Cascade:
+1. Metadata from the page head: `<link rel=canonical>`, `og:title`/`<title>`,
+   `article:published_time`, `article:section` (categories), `article:tag` (tags), and
+   WordPress's `rel="category tag"` / `rel="tag"` links as a fallback.
+2. Main content from trafilatura (comments excluded): menus, sidebars, footers and comment
+   forms are boilerplate and never indexed.
+3. Fallbacks from trafilatura's own metadata for title and date.
+The main content keeps its headings, so passages know the section they belong to.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import trafilatura
+
+from ..config import IndexerSettings
+from ..documents import Document
+from ..errors import CorruptFile, EmptyDocument
+from ..passages import Block, make_passages
+from ..text import clean_text, one_line
+from . import Extraction, files_url
+
+SITE_SUFFIX = re.compile(r"\s+[–—|·-]\s+[^–—|·]{2,60}$")  # " – Sitename" after a title
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    match = re.search(r"(\d{4})-(\d{2})-(\d{2})", value)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def _head_metadata(tree: Any) -> dict[str, Any]:
+    def meta(prop: str) -> list[str]:
+        return [
+            v.strip()
+            for v in tree.xpath(f'//meta[@property="{prop}" or @name="{prop}"]/@content')
+            if v.strip()
+        ]
+
+    canonical = tree.xpath('//link[@rel="canonical"]/@href')
+    categories = meta("article:section") or [
+        one_line(a.text_content()) for a in tree.xpath('//a[@rel="category tag"]')
+    ]
+    tags = meta("article:tag") or [one_line(a.text_content()) for a in tree.xpath('//a[@rel="tag"]')]
+    titles = meta("og:title") or [one_line(t.text_content()) for t in tree.xpath("//title")]
+    return {
+        "url": canonical[0].strip() if canonical else "",
+        "title": titles[0] if titles else "",
+        "date": (meta("article:published_time") or meta("DC.date") or [None])[0],
+        "categories": list(dict.fromkeys(c for c in categories if c)),
+        "tags": list(dict.fromkeys(t for t in tags if t)),
+        "author": (meta("author") or meta("DC.creator") or [""])[0],
+    }
+
+
+def body_blocks(body: Any) -> list[Block]:
+    """Blocks from trafilatura's internal XML (head, p, list, quote, table ...)."""
+    blocks: list[Block] = []
+    offset = 0
+    for element in body:
+        text = clean_text(" ".join(element.itertext()))
+        text = " ".join(text.split())
+        if not text:
+            continue
+        blocks.append(Block(text, None, offset, is_heading=element.tag == "head"))
+        offset += len(text) + 2
+    return blocks
+
+
+def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
+    raw = path.read_bytes()
+    if len(raw) > MAX_BYTES:
+        raise CorruptFile(f"page of {len(raw)} bytes is larger than {MAX_BYTES}")
+    try:
+        tree = lxml.html.fromstring(raw)
+    except (ValueError, lxml.etree.ParserError) as exc:
+        raise CorruptFile(f"HTML parser: {exc}") from exc
+    head = _head_metadata(tree)
+    result = trafilatura.bare_extraction(
+        raw.decode("utf-8", errors="replace"),
+        include_comments=False,
+        include_tables=True,
+        with_metadata=True,
+        output_format="python",
+    )
+    if result is None or result.body is None:
+        raise EmptyDocument("no main content found")
+    blocks = body_blocks(result.body)
+    passages = make_passages(blocks, settings.passage_min_words, settings.passage_max_words)
+    title = head["title"] or (result.title or "")
+    if head["title"] and result.title and len(result.title) < len(title) and result.title in title:
+        title = result.title  # trafilatura already dropped the " – Sitename" suffix
+    title = SITE_SUFFIX.sub("", one_line(title)) or path.stem
+    if not passages:
+        raise EmptyDocument("no text in main content")
+    summary = " ".join(b.text for b in blocks if not b.is_heading)[:300]
+    doc = Document(
+        source=source,
+        kind="blog",
+        title=title,
+        url=head["url"] or files_url(settings, source),
+        passages=passages,
+        published=parse_date(head["date"]) or parse_date(result.date),
+        author=one_line(head["author"] or result.author or ""),
+        categories=head["categories"] or list(result.categories or []),
+        tags=head["tags"] or list(result.tags or []),
+        summary=summary,
+    )
+    return Extraction([doc])

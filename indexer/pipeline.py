@@ -1,0 +1,160 @@
+"""Build or update an index: discover -> extract (in worker processes) -> write -> swap.
+
+    build_index(settings)  -> IndexReport   every file, into a fresh index
+    update_index(settings) -> IndexReport   only new, changed and deleted files
+
+Both write into a new build directory and swap it in at the end (see `store`), so a failure
+at any point leaves the served index as it was. Documents are written in source order, so
+two builds of the same corpus give the same index.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import store
+from .config import IndexerSettings
+from .documents import Document, Skip
+from .sources import SourceFile, discover
+from .workers import Outcome, extract_all
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(slots=True)
+class IndexReport:
+    files: int = 0  # source files seen
+    extracted: int = 0  # files (re)extracted in this run
+    documents: int = 0
+    passages: int = 0
+    pdf_pages: int = 0
+    skips: list[Skip] = field(default_factory=list)
+    seconds: float = 0.0
+    extract_seconds: float = 0.0
+    index_dir: Path | None = None
+    added: int = 0
+    changed: int = 0
+    deleted: int = 0
+
+    @property
+    def skipped_files(self) -> list[Skip]:
+        """Whole files that are not in the index (as opposed to skipped parts of a file)."""
+        return [s for s in self.skips if " page " not in s.source and " item " not in s.source]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "documents": self.documents,
+            "passages": self.passages,
+            "pdf_pages": self.pdf_pages,
+            "skipped": [{"source": s.source, "reason": s.reason} for s in self.skips],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _collect(files: list[SourceFile], settings: IndexerSettings, progress: Progress | None) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    for n, outcome in enumerate(extract_all(files, settings), start=1):
+        outcomes.append(outcome)
+        if progress:
+            progress(n, len(files), outcome.file.source)
+    outcomes.sort(key=lambda o: o.file.source)
+    return outcomes
+
+
+def _write(ix: Any, outcomes: list[Outcome], report: IndexReport, manifest: dict[str, Any],
+           delete: list[str]) -> None:
+    with store.writer(ix) as w:
+        store.delete_sources(w, delete)
+        for outcome in outcomes:
+            entry: dict[str, Any] = {"sha1": outcome.file.fingerprint(), "documents": [], "skips": []}
+            if outcome.extraction is None:
+                entry["skips"].append([outcome.file.source, outcome.reason])
+            else:
+                for doc in outcome.extraction.documents:
+                    store.add_document(w, doc)
+                    entry["documents"].append(_doc_summary(doc))
+                entry["skips"].extend([s.source, s.reason] for s in outcome.extraction.skips)
+            manifest[outcome.file.source] = entry
+            report.extract_seconds += outcome.seconds
+
+
+def _doc_summary(doc: Document) -> dict[str, Any]:
+    return {"id": doc.id, "passages": len(doc.passages), "pages": doc.pages, "kind": doc.kind}
+
+
+def _finish(build_dir: Path, settings: IndexerSettings, manifest: dict[str, Any],
+            report: IndexReport, started: float) -> IndexReport:
+    docs = [d for entry in manifest.values() for d in entry["documents"]]
+    report.documents = len(docs)
+    report.passages = sum(d["passages"] for d in docs)
+    report.pdf_pages = sum(d["pages"] for d in docs if d["kind"] == "pdf")
+    report.skips = [Skip(src, reason) for entry in manifest.values() for src, reason in entry["skips"]]
+    report.files = len(manifest)
+    report.seconds = time.monotonic() - started
+    store.write_build_info(
+        build_dir,
+        {
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "corpus_dir": str(settings.corpus_dir),
+            "base_url": settings.base_url,
+            "documents": report.documents,
+            "passages": report.passages,
+            "pdf_pages": report.pdf_pages,
+            "sources": manifest,
+        },
+    )
+    store.swap(settings.index_dir, build_dir)
+    report.index_dir = settings.index_dir
+    return report
+
+
+def build_index(settings: IndexerSettings, progress: Progress | None = None) -> IndexReport:
+    started = time.monotonic()
+    files = discover(settings.corpus_dir)
+    build_dir = store.new_build_dir(settings.index_dir)
+    try:
+        report = IndexReport(extracted=len(files), added=len(files))
+        outcomes = _collect(files, settings, progress)
+        ix = store.create_index(build_dir)
+        manifest: dict[str, Any] = {}
+        _write(ix, outcomes, report, manifest, delete=[])
+        return _finish(build_dir, settings, manifest, report, started)
+    except BaseException:
+        store.discard(build_dir)
+        raise
+
+
+def update_index(settings: IndexerSettings, progress: Progress | None = None) -> IndexReport:
+    """Re-extract new and changed files, drop deleted ones; falls back to a build if no index."""
+    if not settings.index_dir.exists():
+        return build_index(settings, progress)
+    started = time.monotonic()
+    current = store.resolve(settings.index_dir)
+    info = store.read_build_info(current)
+    old: dict[str, Any] = dict(info.get("sources") or {})
+    files = discover(settings.corpus_dir)
+    present = {f.source for f in files}
+    todo = [f for f in files if f.source not in old or old[f.source]["sha1"] != f.fingerprint()]
+    deleted = [source for source in old if source not in present]
+    report = IndexReport(
+        extracted=len(todo),
+        added=sum(1 for f in todo if f.source not in old),
+        changed=sum(1 for f in todo if f.source in old),
+        deleted=len(deleted),
+    )
+    build_dir = store.copy_build(settings.index_dir)
+    try:
+        outcomes = _collect(todo, settings, progress)
+        manifest = {k: v for k, v in old.items() if k in present}
+        ix = store.open_index_in(build_dir)
+        _write(ix, outcomes, report, manifest, delete=[f.source for f in todo] + deleted)
+        return _finish(build_dir, settings, manifest, report, started)
+    except BaseException:
+        store.discard(build_dir)
+        raise

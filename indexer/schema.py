@@ -1,0 +1,56 @@
+"""The Whoosh schema, declared once and shared by the indexer and the service.
+
+Two kinds of record live in one index, told apart by `record`:
+
+* a **doc** record per document: title, headings, categories and tags (what the document is
+  about), with its metadata stored for result lists and facets;
+* a **passage** record per passage: 50-150 words of body text with its page number and
+  character offsets, pointing to its document through `doc_id`.
+
+A search runs over both and groups hits by `doc_id`: one result per document with its best
+passages. Titles sit only on the doc record, so a query of a PDF's title words ranks the
+document once instead of making every page match.
+
+Filter fields (`kind`, `year`, `category`, `tag`) are copied onto every record so a filter
+restricts passages and documents alike.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from .analysis import dutch_analyzer, spelling_analyzer
+
+SCHEMA_VERSION = 1
+
+# BM25F field weights: the title says most about a document, then its headings, then the
+# categories and tags the author chose, then the body text.
+FIELD_BOOSTS = {"title": 4.0, "headings": 2.0, "meta": 1.5, "content": 1.0}
+SEARCH_FIELDS = tuple(FIELD_BOOSTS)
+
+
+def build_schema(stemming: str = "dutch", decompound: bool = True) -> Schema:
+    text = dutch_analyzer(stemming=stemming, decompound=decompound)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        doc_id=ID(stored=True),
+        record=ID(stored=True),
+        source=ID(stored=True),
+        kind=ID(stored=True),
+        year=ID(stored=True),
+        published=ID(stored=True, sortable=True),
+        category=KEYWORD(stored=True, commas=True, scorable=False),
+        tag=KEYWORD(stored=True, commas=True, scorable=False, lowercase=True),
+        title=TEXT(analyzer=text, stored=True, field_boost=FIELD_BOOSTS["title"]),
+        headings=TEXT(analyzer=text, stored=True, field_boost=FIELD_BOOSTS["headings"]),
+        meta=TEXT(analyzer=text, field_boost=FIELD_BOOSTS["meta"]),
+        content=TEXT(analyzer=text, stored=True, phrase=True, field_boost=FIELD_BOOSTS["content"]),
+        spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        page=NUMERIC(int, stored=True),
+        start=STORED(),
+        end=STORED(),
+        url=STORED(),
+        author=STORED(),
+        summary=STORED(),
+        pages=STORED(),
+    )
