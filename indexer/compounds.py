@@ -30,6 +30,7 @@ MIN_MODIFIER_CHARS = 4
 MIN_HEAD_CHARS = 3
 DEFAULT_MIN_ZIPF = 3.0
 LINKERS = ("", "s", "en", "e")
+LEXICON_MIN_ZIPF = 2.5  # rarer words are never parts we split into; leaving them out saves memory
 
 NOT_MODIFIERS = frozenset(
     """
@@ -59,7 +60,7 @@ def lexicon() -> dict[str, float]:
                 continue
             key = fold(word.lower())
             zipf = math.log10(freq) + 9.0
-            if zipf > table.get(key, 0.0):
+            if zipf >= LEXICON_MIN_ZIPF and zipf > table.get(key, 0.0):
                 table[key] = zipf
         _lexicon = table
     return _lexicon

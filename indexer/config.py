@@ -15,6 +15,8 @@ from typing import Any
 from .errors import ConfigError
 
 ENV_PREFIX = "VINDPLAATS_"
+# The service and the indexer share these two variables, so one `VINDPLAATS_INDEX` serves both.
+ENV_NAMES = {"index_dir": "VINDPLAATS_INDEX", "corpus_dir": "VINDPLAATS_CORPUS"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,7 @@ class IndexerSettings:
         """Defaults, then `VINDPLAATS_<FIELD>` variables, then non-None keyword overrides."""
         values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = environ.get(ENV_PREFIX + f.name.upper())
+            raw = environ.get(env_name(f.name))
             if raw is not None:
                 values[f.name] = _cast(f.name, raw, type(getattr(cls(), f.name)))
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -62,8 +64,12 @@ class IndexerSettings:
         return self.workers or os.cpu_count() or 1
 
 
+def env_name(field_name: str) -> str:
+    return ENV_NAMES.get(field_name, ENV_PREFIX + field_name.upper())
+
+
 def _cast(name: str, raw: str, kind: type) -> Any:
-    env_name = ENV_PREFIX + name.upper()
+    variable = env_name(name)
     try:
         if kind is bool:
             lowered = raw.strip().lower()
@@ -76,4 +82,4 @@ def _cast(name: str, raw: str, kind: type) -> Any:
             return Path(raw)
         return kind(raw)
     except ValueError:
-        raise ConfigError(f"{env_name} has value {raw!r}, not a valid {kind.__name__}") from None
+        raise ConfigError(f"{variable} has value {raw!r}, not a valid {kind.__name__}") from None

@@ -31,11 +31,11 @@ import json
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
-import pyphen
+import pyphen  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import Align
 from fpdf.line_break import TextLine
@@ -60,7 +60,9 @@ MIN_FRAGMENT = 3  # letters that must stay on either side of a hyphenation point
 
 @dataclass
 class Block:
-    kind: str  # heading, subheading, lead, byline, para, bullets, figure, quote, newpage
+    kind: (
+        str  # heading, subheading, lead, byline, para, bullets, figure, quote, newpage
+    )
     text: str = ""
     items: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
@@ -84,15 +86,19 @@ def parse_source(path: Path) -> tuple[dict[str, str], list[Block]]:
         first = lines[0]
         if first.startswith("# "):
             kicker, _, title = first[2:].rpartition(" | ")
-            blocks.append(Block("heading", title.strip(), extra={"kicker": kicker.strip()}))
+            blocks.append(
+                Block("heading", title.strip(), extra={"kicker": kicker.strip()})
+            )
             rest = lines[1:]
             if rest:
                 blocks.append(Block("para", " ".join(rest)))
         elif first.startswith("## "):
             blocks.append(Block("subheading", first[3:].strip()))
         elif first.startswith("> "):
-            blocks.append(Block("lead", " ".join(ln.lstrip("> ").strip() for ln in lines)))
-        elif first.startswith("Tekst: ") or first.startswith("Tekst en foto's: "):
+            blocks.append(
+                Block("lead", " ".join(ln.lstrip("> ").strip() for ln in lines))
+            )
+        elif first.startswith(("Tekst: ", "Tekst en foto's: ")):
             blocks.append(Block("byline", " ".join(lines)))
         elif first.startswith("- "):
             items: list[str] = []
@@ -105,7 +111,9 @@ def parse_source(path: Path) -> tuple[dict[str, str], list[Block]]:
         elif first.startswith("[foto"):
             m = re.fullmatch(r"\[foto (\d+) \| (.+)\]", " ".join(lines))
             assert m, chunk
-            blocks.append(Block("figure", m.group(2), extra={"height": float(m.group(1))}))
+            blocks.append(
+                Block("figure", m.group(2), extra={"height": float(m.group(1))})
+            )
         elif first.startswith("[citaat"):
             m = re.fullmatch(r"\[citaat \| (.+) \| (.+)\]", " ".join(lines))
             assert m, chunk
@@ -135,7 +143,7 @@ class Style:
 class Line:
     text: str
     align: str  # "J" or "L"
-    hyph: Optional[tuple[str, str, str]] = None  # (word, left, right) if broken
+    hyph: tuple[str, str, str] | None = None  # (word, left, right) if broken
 
 
 @dataclass
@@ -144,14 +152,14 @@ class Item:
 
     kind: str  # line, space, block
     h: float
-    line: Optional[Line] = None
-    style: Optional[Style] = None
+    line: Line | None = None
+    style: Style | None = None
     indent: float = 0.0
     bullet: str = ""
     keep_next: bool = False
     seg: str = "body"  # text segment kind for the passage bookkeeping
-    draw: Optional[Callable[["Doc", float, float, float], None]] = None
-    record: Optional[Callable[["Doc", int], None]] = None
+    draw: Callable[[Doc, float, float, float], None] | None = None
+    record: Callable[[Doc, int], None] | None = None
 
 
 WORD_RE = re.compile(r"^([^\w]*)(\w+)([^\w]*)$")
@@ -176,8 +184,14 @@ def set_style(pdf: FPDF, st: Style) -> None:
     pdf.set_text_color(*st.color)
 
 
-def break_lines(pdf: FPDF, text: str, st: Style, width: float, hyphenate: bool = True,
-                first_width: Optional[float] = None) -> list[Line]:
+def break_lines(
+    pdf: FPDF,
+    text: str,
+    st: Style,
+    width: float,
+    hyphenate: bool = True,
+    first_width: float | None = None,
+) -> list[Line]:
     """Greedy line breaking with pyphen hyphenation of words at the margin."""
     set_style(pdf, st)
     units = tokenize(text)
@@ -234,16 +248,39 @@ def _hyphenate(pdf: FPDF, cur: list[str], unit: str, width: float):
     return None
 
 
-def text_items(pdf: FPDF, text: str, st: Style, width: float, *, seg: str = "body",
-               hyphenate: bool = True, indent: float = 0.0, bullet: str = "",
-               first_indent: float = 0.0) -> list[Item]:
-    lines = break_lines(pdf, text, st, width - indent, hyphenate,
-                        first_width=(width - indent - first_indent) if first_indent else None)
+def text_items(
+    pdf: FPDF,
+    text: str,
+    st: Style,
+    width: float,
+    *,
+    seg: str = "body",
+    hyphenate: bool = True,
+    indent: float = 0.0,
+    bullet: str = "",
+    first_indent: float = 0.0,
+) -> list[Item]:
+    lines = break_lines(
+        pdf,
+        text,
+        st,
+        width - indent,
+        hyphenate,
+        first_width=(width - indent - first_indent) if first_indent else None,
+    )
     items = []
     for n, ln in enumerate(lines):
-        items.append(Item("line", st.leading, line=ln, style=st,
-                          indent=indent + (first_indent if n == 0 else 0.0),
-                          bullet=bullet if n == 0 else "", seg=seg))
+        items.append(
+            Item(
+                "line",
+                st.leading,
+                line=ln,
+                style=st,
+                indent=indent + (first_indent if n == 0 else 0.0),
+                bullet=bullet if n == 0 else "",
+                seg=seg,
+            )
+        )
     return items
 
 
@@ -253,7 +290,11 @@ def text_items(pdf: FPDF, text: str, st: Style, width: float, *, seg: str = "bod
 
 
 class Doc(FPDF):
-    def __init__(self, header_fn=None, footer_fn=None):
+    def __init__(
+        self,
+        header_fn: Callable[[Doc], None] | None = None,
+        footer_fn: Callable[[Doc], None] | None = None,
+    ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.set_auto_page_break(False)
         self.c_margin = 0
@@ -263,30 +304,45 @@ class Doc(FPDF):
         self.segments: dict[int, list[tuple[int, str, str, bool]]] = defaultdict(list)
         self.hyph_records: list[tuple[int, str, str, str]] = []
         for fam, files in {
-            "serif": {"": "DejaVuSerif", "B": "DejaVuSerif-Bold", "I": "DejaVuSerif-Italic"},
-            "sans": {"": "DejaVuSans", "B": "DejaVuSans-Bold", "I": "DejaVuSans-Oblique"},
+            "serif": {
+                "": "DejaVuSerif",
+                "B": "DejaVuSerif-Bold",
+                "I": "DejaVuSerif-Italic",
+            },
+            "sans": {
+                "": "DejaVuSans",
+                "B": "DejaVuSans-Bold",
+                "I": "DejaVuSans-Oblique",
+            },
             "cserif": {"": "DejaVuSerifCondensed", "I": "DejaVuSerifCondensed-Italic"},
         }.items():
             for style, name in files.items():
                 self.add_font(fam, style, str(FONT_DIR / f"{name}.ttf"))
 
-    def header(self):
+    def header(self) -> None:
         if self.header_fn:
             self.header_fn(self)
 
-    def footer(self):
+    def footer(self) -> None:
         if self.footer_fn:
             self.footer_fn(self)
 
     # -- drawing helpers ---------------------------------------------------
-    def line_at(self, x: float, y: float, w: float, st: Style, text: str, align: str) -> None:
+    def line_at(
+        self, x: float, y: float, w: float, st: Style, text: str, align: str
+    ) -> None:
         set_style(self, st)
         self.set_xy(x, y)
         al = {"J": Align.J, "L": Align.L, "C": Align.C, "R": Align.R}[align]
         frags = self._preload_font_styles(text, False)
-        tl = TextLine(frags, text_width=self.get_string_width(text),
-                      number_of_spaces=text.count(" "), align=al,
-                      height=st.leading, max_width=w)
+        tl = TextLine(
+            frags,
+            text_width=self.get_string_width(text),
+            number_of_spaces=text.count(" "),
+            align=al,
+            height=st.leading,
+            max_width=w,
+        )
         self._render_styled_text_line(tl, h=st.leading)
 
     def draw_item(self, it: Item, x: float, y: float, w: float, col: int) -> None:
@@ -294,10 +350,12 @@ class Doc(FPDF):
             assert it.line is not None and it.style is not None
             if it.bullet:
                 self.line_at(x + it.indent - 4.5, y, 4.5, it.style, it.bullet, "L")
-            self.line_at(x + it.indent, y, w - it.indent, it.style, it.line.text, it.line.align)
+            self.line_at(
+                x + it.indent, y, w - it.indent, it.style, it.line.text, it.line.align
+            )
             hyph = it.line.hyph is not None
             self.segments[self.page].append((col, it.seg, it.line.text, hyph))
-            if hyph:
+            if it.line.hyph is not None:
                 word, left, right = it.line.hyph
                 self.hyph_records.append((self.page, word, left, right))
         elif it.kind == "block":
@@ -312,29 +370,72 @@ class Doc(FPDF):
 # --------------------------------------------------------------------------
 
 
-def fill(items: list[Item], start: int, height: float) -> int:
-    """Index after the items that fit into one column of the given height."""
-    i = start
-    while i < len(items) and items[i].kind == "space":
-        i += 1
+State = tuple[int, tuple[int, ...]]  # (next item index, indices of floated blocks)
+
+
+def fill(
+    items: list[Item], state: State, height: float, force: bool = False
+) -> tuple[list[int], State]:
+    """Choose the items for one column of the given height.
+
+    Returns the indices to draw (in order) and the state after the column.  A
+    block (figure, quote) that does not fit floats to the top of the next
+    column while the text after it continues in this one.  ``force`` places at
+    least one item, so that an oversized item cannot stall the flow.
+    """
+    idx, floated = state
+    pending = list(floated)
+    placed: list[int] = []
     used = 0.0
-    while i < len(items):
-        it = items[i]
+    while pending and (
+        used + items[pending[0]].h <= height + 1e-6 or (force and not placed)
+    ):
+        used += items[pending[0]].h
+        placed.append(pending.pop(0))
+    if pending:
+        return placed, (idx, tuple(pending))
+    n = len(items)
+    if not placed:
+        while idx < n and items[idx].kind == "space":
+            idx += 1
+    run_start = idx  # first index of the contiguous run taken from the stream
+    while idx < n:
+        it = items[idx]
         need = it.h
-        j = i
-        while items[j].keep_next and j + 1 < len(items):  # keep headings with what follows
+        j = idx
+        while items[j].keep_next and j + 1 < n:  # keep headings with what follows
             j += 1
             need += items[j].h
-        if used + need > height + 1e-6:
+        if used + need > height + 1e-6 and not (force and not placed):
+            if it.kind == "block" and not pending and placed:
+                pending.append(idx)  # float the block to the next column
+                idx += 1
+                run_start = idx
+                continue
             break
+        placed.append(idx)
         used += it.h
-        i += 1
-    # avoid a lone first line of a paragraph at the bottom (orphan)
-    if (i < len(items) and i - start >= 3 and items[i].kind == "line"
-            and items[i - 1].kind == "line" and i - 2 >= start
-            and items[i - 2].kind == "space"):
-        i -= 1
-    return i
+        idx += 1
+
+    def back_off() -> None:
+        nonlocal idx
+        placed.pop()
+        idx -= 1
+
+    if idx < n and idx - run_start >= 4:
+        lines_before = [items[idx - k].kind == "line" for k in (1, 2, 3)]
+        # a lone first line of a paragraph at the bottom (orphan)
+        orphan = lines_before[0] and items[idx - 2].kind == "space"
+        # a lone last line of a paragraph at the top of the next column (widow)
+        widow = all(lines_before) and (idx + 1 >= n or items[idx + 1].kind == "space")
+        if items[idx].kind == "line" and (orphan or widow):
+            back_off()
+        # never leave a heading (or the space that belongs to it) at the bottom
+        while idx - run_start > 1 and (
+            items[idx - 1].keep_next or items[idx - 1].kind == "space"
+        ):
+            back_off()
+    return placed, (idx, tuple(pending))
 
 
 def place(doc: Doc, items: list[Item], x: float, y: float, w: float, col: int) -> float:
@@ -342,57 +443,68 @@ def place(doc: Doc, items: list[Item], x: float, y: float, w: float, col: int) -
     k = 0
     while k < len(items) and items[k].kind == "space":
         k += 1
+    items = items[k:]
+    while items and items[-1].kind == "space":
+        items = items[:-1]
     y0 = y
-    for it in items[k:]:
+    for it in items:
         if it.kind != "space":
             doc.draw_item(it, x, y, w, col)
         y += it.h
-    while items and items[-1].kind == "space" and y - items[-1].h >= y0:
-        y -= items[-1].h
-        items = items[:-1]
     return y - y0
 
 
-def flow(doc: Doc, items: list[Item], *, top: float, region_top: float, bottom: float,
-         left: float, col_w: float, gap: float, ncols: int, new_page: Callable[[], None],
-         balance: bool) -> float:
-    """Flow items over columns and pages; return the y below the last region."""
-    idx = 0
+def flow(
+    doc: Doc,
+    items: list[Item],
+    *,
+    top: float,
+    region_top: float,
+    bottom: float,
+    left: float,
+    col_w: float,
+    gap: float,
+    ncols: int,
+    new_page: Callable[[], None],
+    balance: bool,
+) -> float:
+    """Flow items over columns and pages; return the y below the last region.
+
+    Columns are drawn one after the other, so that text extraction reads them
+    in order.  On the last page of a flow the columns are balanced.
+    """
     n = len(items)
-    y = region_top
-    while idx < n:
-        avail = bottom - y
-        ends = []
-        pos = idx
+
+    def done(st: State) -> bool:
+        return st[0] >= n and not st[1]
+
+    def run(st: State, height: float, force: bool) -> tuple[list[list[int]], State]:
+        cols = []
         for _ in range(ncols):
-            nxt = fill(items, pos, avail)
-            if nxt == pos and y == top and pos < n:  # never get stuck
-                nxt = pos + 1
-            ends.append(nxt)
-            pos = nxt
-        if pos >= n and balance and ncols > 1:
+            chosen, st = fill(items, st, height, force)
+            cols.append(chosen)
+        return cols, st
+
+    state: State = (0, ())
+    y = region_top
+    while not done(state):
+        avail = bottom - y
+        cols, after = run(state, avail, force=(y == top))
+        if done(after) and balance and ncols > 1:
             lo, hi = 0.0, avail
             for _ in range(40):
                 mid = (lo + hi) / 2
-                p = idx
-                for _ in range(ncols):
-                    p = fill(items, p, mid)
-                if p >= n:
+                if done(run(state, mid, False)[1]):
                     hi = mid
                 else:
                     lo = mid
-            ends, p = [], idx
-            for _ in range(ncols):
-                p = fill(items, p, hi)
-                ends.append(p)
+            cols, after = run(state, hi, False)
         used = 0.0
-        start = idx
-        for c, end in enumerate(ends):
+        for c, chosen in enumerate(cols):
             x = left + c * (col_w + gap)
-            used = max(used, place(doc, items[start:end], x, y, col_w, c + 1))
-            start = end
-        idx = ends[-1]
-        if idx < n:
+            used = max(used, place(doc, [items[k] for k in chosen], x, y, col_w, c + 1))
+        state = after
+        if not done(state):
             new_page()
             y = top
         else:
@@ -416,8 +528,9 @@ M_SUB = Style("sans", "B", 11.0, 6.0, M_ACCENT)
 M_CHAP = Style("sans", "B", 19.0, 9.0, M_ACCENT)
 
 
-def build_manifest(meta: dict[str, str], blocks: list[Block],
-                   toc_pages: Optional[dict[str, int]] = None) -> tuple[Doc, dict[str, int]]:
+def build_manifest(
+    meta: dict[str, str], blocks: list[Block], toc_pages: dict[str, int] | None = None
+) -> tuple[Doc, dict[str, int]]:
     running_title = meta["title"]
 
     def header(doc: Doc) -> None:
@@ -444,7 +557,7 @@ def build_manifest(meta: dict[str, str], blocks: list[Block],
     doc.set_keywords(meta["keywords"])
     doc.set_creator("tools/make_pdfs.py (fpdf2)")
     doc.set_lang("nl-NL")
-    doc.set_creation_date(dt.datetime(2013, 5, 1, 10, 0, tzinfo=dt.timezone.utc))
+    doc.set_creation_date(dt.datetime(2013, 5, 1, 10, 0, tzinfo=dt.UTC))
 
     # -- title page -----------------------------------------------------
     doc.add_page()
@@ -464,9 +577,18 @@ def build_manifest(meta: dict[str, str], blocks: list[Block],
     doc.set_font("sans", "", 10)
     doc.set_xy(M_LEFT, 24)
     doc.cell(M_WIDTH, 6, meta["label"], align="L")
-    y = 142
-    for line in break_lines(doc, meta["teaser"], Style("serif", "I", 12, 6.6), M_WIDTH, False):
-        doc.line_at(M_LEFT, y, M_WIDTH, Style("serif", "I", 12, 6.6, (60, 60, 60)), line.text, "L")
+    y = 142.0
+    for line in break_lines(
+        doc, meta["teaser"], Style("serif", "I", 12, 6.6), M_WIDTH, False
+    ):
+        doc.line_at(
+            M_LEFT,
+            y,
+            M_WIDTH,
+            Style("serif", "I", 12, 6.6, (60, 60, 60)),
+            line.text,
+            "L",
+        )
         y += 6.6
     doc.set_font("sans", "B", 11)
     doc.set_text_color(*M_ACCENT)
@@ -491,8 +613,13 @@ def build_manifest(meta: dict[str, str], blocks: list[Block],
         set_style(doc, toc_st)
         doc.set_xy(M_LEFT, y)
         doc.cell(10, 9, num, align="L")
-        doc.cell(0, 9, name, align="L")
-        name_end = M_LEFT + 10 + doc.get_string_width(name) + 2
+        name_lines = break_lines(doc, name, toc_st, M_WIDTH - 10 - 22, hyphenate=False)
+        for n, ln in enumerate(name_lines):
+            if n:
+                y += 6.0
+            doc.line_at(M_LEFT + 10, y, M_WIDTH - 10, toc_st, ln.text, "L")
+        set_style(doc, toc_st)
+        name_end = M_LEFT + 10 + doc.get_string_width(name_lines[-1].text) + 2
         doc.set_draw_color(170, 170, 170)
         doc.set_line_width(0.2)
         doc.set_dash_pattern(dash=0.4, gap=1.2)
@@ -502,10 +629,16 @@ def build_manifest(meta: dict[str, str], blocks: list[Block],
         doc.cell(9, 9, page, align="R")
         y += 9.0
     y += 8
-    for line in break_lines(doc, meta["toc_note"], Style("serif", "I", 10, 5.4), M_WIDTH, True):
-        doc.line_at(M_LEFT, y, M_WIDTH, Style("serif", "I", 10, 5.4, (70, 70, 70)), line.text,
-                    line.align)
-        y += 5.4
+    note_st = Style("serif", "I", 10, 5.4, (70, 70, 70))
+    for line in break_lines(doc, meta["toc_note"], note_st, M_WIDTH, True):
+        doc.draw_item(
+            Item("line", note_st.leading, line=line, style=note_st, seg="note"),
+            M_LEFT,
+            y,
+            M_WIDTH,
+            1,
+        )
+        y += note_st.leading
 
     # -- chapters --------------------------------------------------------
     chapter_pages: dict[str, int] = {}
@@ -538,7 +671,9 @@ def build_manifest(meta: dict[str, str], blocks: list[Block],
             elif b.kind == "subheading":
                 if items and items[-1].kind == "space":
                     items[-1] = paragraph_space(4.0)
-                sub = text_items(doc, b.text, M_SUB, M_WIDTH, seg="heading", hyphenate=False)
+                sub = text_items(
+                    doc, b.text, M_SUB, M_WIDTH, seg="heading", hyphenate=False
+                )
                 for it in sub:
                     it.keep_next = True
                 items += sub
@@ -546,13 +681,26 @@ def build_manifest(meta: dict[str, str], blocks: list[Block],
                 items[-1].keep_next = True
             elif b.kind == "bullets":
                 for entry in b.items:
-                    items += text_items(doc, entry, M_BODY, M_WIDTH, indent=7.0, bullet="•")
+                    items += text_items(
+                        doc, entry, M_BODY, M_WIDTH, indent=7.0, bullet="•"
+                    )
                     items.append(paragraph_space(1.0))
                 items[-1] = paragraph_space(2.4)
             else:
                 raise ValueError(f"unsupported block in manifest: {b.kind}")
-        flow(doc, items, top=M_TOP, region_top=y, bottom=M_BOTTOM, left=M_LEFT,
-             col_w=M_WIDTH, gap=0, ncols=1, new_page=doc.add_page, balance=False)
+        flow(
+            doc,
+            items,
+            top=M_TOP,
+            region_top=y,
+            bottom=M_BOTTOM,
+            left=M_LEFT,
+            col_w=M_WIDTH,
+            gap=0,
+            ncols=1,
+            new_page=doc.add_page,
+            balance=False,
+        )
     return doc, chapter_pages
 
 
@@ -565,7 +713,7 @@ Z_WIDTH = 210.0 - 2 * Z_LEFT
 Z_GAP = 7.0
 Z_COL = (Z_WIDTH - Z_GAP) / 2
 Z_BLUE = (21, 66, 115)
-Z_BODY = Style("cserif", "", 9.2, 4.3)
+Z_BODY = Style("cserif", "", 9.5, 4.45)
 Z_SUB = Style("sans", "B", 9.2, 4.8, Z_BLUE)
 Z_LEAD = Style("sans", "B", 10.2, 5.1, (30, 30, 30))
 Z_TITLE = Style("sans", "B", 20.0, 8.6, Z_BLUE)
@@ -594,7 +742,9 @@ def figure_item(doc: Doc, caption: str, height: float) -> Item:
             yy += Z_CAPTION.leading
 
     def record(d: Doc, col: int) -> None:
-        d.segments[d.page].append((col, "caption", " ".join(ln.text for ln in cap_lines), False))
+        d.segments[d.page].append(
+            (col, "caption", " ".join(ln.text for ln in cap_lines), False)
+        )
 
     return Item("block", total, draw=draw, record=record)
 
@@ -602,7 +752,9 @@ def figure_item(doc: Doc, caption: str, height: float) -> Item:
 def quote_item(doc: Doc, quote: str, speaker: str) -> Item:
     pad = 4.0
     q_lines = break_lines(doc, quote, Z_QUOTE, Z_COL - 2 * pad, hyphenate=True)
-    s_lines = break_lines(doc, "— " + speaker, Z_SPEAKER, Z_COL - 2 * pad, hyphenate=False)
+    s_lines = break_lines(
+        doc, "— " + speaker, Z_SPEAKER, Z_COL - 2 * pad, hyphenate=False
+    )
     inner = len(q_lines) * Z_QUOTE.leading + 2.0 + len(s_lines) * Z_SPEAKER.leading
     box_h = inner + 2 * pad
     total = box_h + 3.0  # margin below the box
@@ -633,8 +785,9 @@ def quote_item(doc: Doc, quote: str, speaker: str) -> Item:
     return Item("block", total, draw=draw, record=record)
 
 
-def build_magazine(meta: dict[str, str], blocks: list[Block],
-                   toc_pages: Optional[dict[str, int]] = None) -> tuple[Doc, dict[str, int]]:
+def build_magazine(
+    meta: dict[str, str], blocks: list[Block], toc_pages: dict[str, int] | None = None
+) -> tuple[Doc, dict[str, int]]:
     def header(doc: Doc) -> None:
         if doc.page == 1:
             return
@@ -666,7 +819,7 @@ def build_magazine(meta: dict[str, str], blocks: list[Block],
     doc.set_keywords(meta["keywords"])
     doc.set_creator("tools/make_pdfs.py (fpdf2)")
     doc.set_lang("nl-NL")
-    doc.set_creation_date(dt.datetime(2014, 9, 15, 9, 0, tzinfo=dt.timezone.utc))
+    doc.set_creation_date(dt.datetime(2014, 9, 15, 9, 0, tzinfo=dt.UTC))
 
     articles: list[list[Block]] = []
     for b in blocks:
@@ -688,14 +841,28 @@ def build_magazine(meta: dict[str, str], blocks: list[Block],
     doc.set_xy(Z_LEFT, 29)
     doc.cell(Z_WIDTH, 5, meta["issue_line"], align="L")
     doc.set_xy(Z_LEFT, 35)
-    doc.cell(Z_WIDTH, 5, "Ministerie van Binnenlandse Zaken en Koninkrijksrelaties", align="L")
+    doc.cell(
+        Z_WIDTH,
+        5,
+        "Ministerie van Binnenlandse Zaken en Koninkrijksrelaties",
+        align="L",
+    )
     doc.set_text_color(*Z_BLUE)
     doc.set_font("sans", "B", 27)
     doc.set_xy(Z_LEFT, 55)
     doc.multi_cell(Z_WIDTH, 11.5, meta["cover_title"], align="L")
     y = doc.get_y() + 2
-    for ln in break_lines(doc, meta["cover_sub"], Style("serif", "I", 12.5, 6.4), Z_WIDTH, False):
-        doc.line_at(Z_LEFT, y, Z_WIDTH, Style("serif", "I", 12.5, 6.4, (50, 50, 50)), ln.text, "L")
+    for ln in break_lines(
+        doc, meta["cover_sub"], Style("serif", "I", 12.5, 6.4), Z_WIDTH, False
+    ):
+        doc.line_at(
+            Z_LEFT,
+            y,
+            Z_WIDTH,
+            Style("serif", "I", 12.5, 6.4, (50, 50, 50)),
+            ln.text,
+            "L",
+        )
         y += 6.4
     y += 4
     photo_h = 92
@@ -716,9 +883,17 @@ def build_magazine(meta: dict[str, str], blocks: list[Block],
     for h in headings:
         page = str(toc_pages.get(h.text, 0)) if toc_pages else "00"
         kick = h.extra.get("kicker", "")
-        doc.line_at(Z_LEFT, y, 10, Style("sans", "B", 9.5, 5.4, (190, 80, 20)), page, "L")
-        doc.line_at(Z_LEFT + 10, y, Z_WIDTH - 10, Style("sans", "", 9.5, 5.4),
-                    f"{kick.capitalize()}: {h.text}" if kick else h.text, "L")
+        doc.line_at(
+            Z_LEFT, y, 10, Style("sans", "B", 9.5, 5.4, (190, 80, 20)), page, "L"
+        )
+        doc.line_at(
+            Z_LEFT + 10,
+            y,
+            Z_WIDTH - 10,
+            Style("sans", "", 9.5, 5.4),
+            f"{kick.capitalize()}: {h.text}" if kick else h.text,
+            "L",
+        )
         y += 5.6
 
     # -- articles --------------------------------------------------------
@@ -756,7 +931,9 @@ def build_magazine(meta: dict[str, str], blocks: list[Block],
             if b.kind == "lead":
                 for ln in break_lines(doc, b.text, Z_LEAD, Z_WIDTH):
                     doc.line_at(Z_LEFT, y, Z_WIDTH, Z_LEAD, ln.text, ln.align)
-                    doc.segments[doc.page].append((0, "lead", ln.text, ln.hyph is not None))
+                    doc.segments[doc.page].append(
+                        (0, "lead", ln.text, ln.hyph is not None)
+                    )
                     if ln.hyph:
                         doc.hyph_records.append((doc.page, *ln.hyph))
                     y += Z_LEAD.leading
@@ -766,13 +943,16 @@ def build_magazine(meta: dict[str, str], blocks: list[Block],
                 y += Z_BYLINE.leading + 3
             elif b.kind == "para":
                 first = not items or items[-1].kind != "space" or items[-1].h < 1
-                items += text_items(doc, b.text, Z_BODY, Z_COL,
-                                    first_indent=0.0 if first else 3.5)
+                items += text_items(
+                    doc, b.text, Z_BODY, Z_COL, first_indent=0.0 if first else 3.5
+                )
                 items.append(paragraph_space(1.2))
             elif b.kind == "subheading":
                 if items and items[-1].kind == "space":
                     items[-1] = paragraph_space(2.6)
-                sub = text_items(doc, b.text, Z_SUB, Z_COL, seg="heading", hyphenate=False)
+                sub = text_items(
+                    doc, b.text, Z_SUB, Z_COL, seg="heading", hyphenate=False
+                )
                 for it in sub:
                     it.keep_next = True
                 items += sub
@@ -786,13 +966,26 @@ def build_magazine(meta: dict[str, str], blocks: list[Block],
                 items.append(paragraph_space(1.0))
             elif b.kind == "bullets":
                 for entry in b.items:
-                    items += text_items(doc, entry, Z_BODY, Z_COL, indent=4.0, bullet="•")
+                    items += text_items(
+                        doc, entry, Z_BODY, Z_COL, indent=4.0, bullet="•"
+                    )
                     items.append(paragraph_space(0.6))
                 items[-1] = paragraph_space(1.2)
             else:
                 raise ValueError(f"unsupported block in magazine: {b.kind}")
-        y = flow(doc, items, top=Z_TOP, region_top=y, bottom=Z_BOTTOM, left=Z_LEFT,
-                 col_w=Z_COL, gap=Z_GAP, ncols=2, new_page=new_page, balance=True)
+        y = flow(
+            doc,
+            items,
+            top=Z_TOP,
+            region_top=y,
+            bottom=Z_BOTTOM,
+            left=Z_LEFT,
+            col_w=Z_COL,
+            gap=Z_GAP,
+            ncols=2,
+            new_page=new_page,
+            balance=True,
+        )
     return doc, article_pages
 
 
@@ -836,54 +1029,125 @@ def candidate_sentences(chunk: str, complete_ends: bool) -> list[str]:
     return [s for s in sents if 7 <= len(s.split()) <= 30 and "“" not in s[1:-1]]
 
 
-def pick_passage(sentence: str, variant: int) -> str:
+STOP_EDGE = {
+    "de",
+    "het",
+    "een",
+    "en",
+    "of",
+    "van",
+    "in",
+    "op",
+    "met",
+    "aan",
+    "te",
+    "voor",
+    "dat",
+    "die",
+    "er",
+    "maar",
+    "om",
+    "als",
+    "bij",
+    "tot",
+    "uit",
+    "naar",
+    "zij",
+    "ze",
+    "is",
+    "zijn",
+    "we",
+    "wij",
+    "u",
+    "je",
+    "ook",
+    "nog",
+    "wel",
+    "niet",
+    "dan",
+    "door",
+}
+
+
+def passage_options(sentence: str) -> list[str]:
+    """The sentence itself when it is short, else distinctive 5-8 word parts of it."""
     words = sentence.split()
-    if len(words) <= 16 and variant % 2 == 0:
-        return sentence
-    start = max(1, (len(words) - 7) // 2)
-    part = words[start:start + 7]
-    return " ".join(part).rstrip(",;:")
+    if len(words) <= 20:
+        return [sentence]
+    scored = []
+    for size in (8, 7, 6, 5):
+        for start in range(len(words) - size + 1):
+            part = words[start : start + size]
+            while part and part[-1].strip(",;:").lower() in STOP_EDGE:
+                part = part[:-1]
+            while part and part[0].lower() in STOP_EDGE:
+                part = part[1:]
+            if len(part) < 5:
+                continue
+            text = " ".join(part).rstrip(",;:")
+            score = sum(2 for w in part[1:] if w[:1].isupper())
+            score += sum(2 for w in part if any(ch.isdigit() for ch in w))
+            score += sum(1 for w in part if len(w.strip(",.;:")) >= 10)
+            scored.append((-score, start, text))
+    return [t for _, _, t in sorted(scored)]
 
 
 def build_fixture(docs: dict[str, Doc], pages_text: dict[str, list[str]]) -> dict:
     norm = {f: [normalise(t) for t in texts] for f, texts in pages_text.items()}
 
     def occurrences(text: str) -> list[tuple[str, int]]:
-        return [(f, i + 1) for f, pages in norm.items() for i, t in enumerate(pages) if text in t]
+        return [
+            (f, i + 1)
+            for f, pages in norm.items()
+            for i, t in enumerate(pages)
+            if text in t
+        ]
 
     passages: list[dict] = []
+    where: list[
+        tuple[int, str]
+    ] = []  # (column, segment kind) per passage, for the report
     for fname, doc in docs.items():
         is_mag = fname == MAGAZINE_PDF
-        variant = 0
         for page in range(1, doc.page + 1):
             picked_cols: set = set()
             chunks = column_chunks(doc, page)
             for col, kind, text in chunks:
                 if kind in ("heading",):
                     continue
-                cands = candidate_sentences(text, complete_ends=kind in ("quote", "caption", "lead"))
+                cands = candidate_sentences(
+                    text, complete_ends=kind in ("quote", "caption", "lead")
+                )
                 if not cands:
                     continue
                 key = (col, kind if kind in ("quote", "caption") else "body")
                 if key in picked_cols:
                     continue
                 limit = 1 if is_mag else 2
-                if not is_mag and sum(1 for k in picked_cols if k[1] == "body") >= limit:
+                if (
+                    not is_mag
+                    and sum(1 for k in picked_cols if k[1] == "body") >= limit
+                ):
                     continue
-                for sent in cands[len(cands) // 3:] + cands[:len(cands) // 3]:
-                    passage = pick_passage(sent, variant)
-                    if len(passage.split()) < 4:
-                        continue
-                    if occurrences(passage) == [(fname, page)]:
-                        passages.append({"file": f"pdf/{fname}", "page": page, "text": passage,
-                                         "column": col, "kind": kind})
-                        picked_cols.add(key if is_mag else (len(picked_cols), "body"))
-                        variant += 1
+                found = False
+                for sent in cands[len(cands) // 3 :] + cands[: len(cands) // 3]:
+                    for passage in passage_options(sent)[:12]:
+                        if occurrences(passage) == [(fname, page)]:
+                            passages.append(
+                                {"file": f"pdf/{fname}", "page": page, "text": passage}
+                            )
+                            where.append((col, kind))
+                            picked_cols.add(
+                                key if is_mag else (len(picked_cols), "body")
+                            )
+                            found = True
+                            break
+                    if found:
                         break
     hyphenated: list[dict] = []
     seen: set[str] = set()
     for fname, doc in docs.items():
-        best: list[tuple[int, int, str, str, str]] = []
+        best: list[tuple[int, int, str, str, str, int]] = []
         for page, word, left, right in doc.hyph_records:
             raw = pages_text[fname][page - 1]
             if len(word) < 8 or word.lower() in seen:
@@ -899,17 +1163,29 @@ def build_fixture(docs: dict[str, Doc], pages_text: dict[str, list[str]]) -> dic
                 continue
             seen.add(word.lower())
             count += 1
-            hyphenated.append({"file": f"pdf/{fname}", "page": page, "word": word,
-                               "broken_as": f"{left}-|{right}"})
-    return {"passages": passages, "hyphenated": hyphenated}
+            hyphenated.append(
+                {
+                    "file": f"pdf/{fname}",
+                    "page": page,
+                    "word": word,
+                    "broken_as": f"{left}-|{right}",
+                }
+            )
+    return {"passages": passages, "hyphenated": hyphenated, "_where": where}
 
 
 def verify_fixture(fixture: dict, pages_text: dict[str, list[str]]) -> None:
-    norm = {f"pdf/{f}": [normalise(t) for t in texts] for f, texts in pages_text.items()}
+    norm = {
+        f"pdf/{f}": [normalise(t) for t in texts] for f, texts in pages_text.items()
+    }
     raw = {f"pdf/{f}": texts for f, texts in pages_text.items()}
     for p in fixture["passages"]:
-        hits = [(f, i + 1) for f, pages in norm.items() for i, t in enumerate(pages)
-                if p["text"] in t]
+        hits = [
+            (f, i + 1)
+            for f, pages in norm.items()
+            for i, t in enumerate(pages)
+            if p["text"] in t
+        ]
         assert hits == [(p["file"], p["page"])], (p, hits)
     for h in fixture["hyphenated"]:
         left, right = h["broken_as"].split("|")
@@ -939,17 +1215,31 @@ def main() -> int:
     docs = {MANIFEST_PDF: manifest, MAGAZINE_PDF: magazine}
     pages_text = {f: extract_pages(OUT_DIR / f) for f in docs}
     fixture = build_fixture(docs, pages_text)
+    where = fixture.pop("_where")
     verify_fixture(fixture, pages_text)
-    PASSAGES_JSON.write_text(json.dumps(fixture, ensure_ascii=False, indent=2) + "\n",
-                             encoding="utf-8")
+    mag = [
+        w
+        for p, w in zip(fixture["passages"], where)
+        if p["file"].endswith(MAGAZINE_PDF)
+    ]
+    assert any(c == 2 and k == "body" for c, k in mag), (
+        "no passage from a second column"
+    )
+    assert any(k == "quote" for _, k in mag), "no passage from a quote box"
+    assert manifest.page >= 16 and magazine.page >= 8, (manifest.page, magazine.page)
+    PASSAGES_JSON.write_text(
+        json.dumps(fixture, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
 
     for f, doc in docs.items():
         size = (OUT_DIR / f).stat().st_size
         print(f"{f}: {doc.page} pages, {size // 1024} KB")
     print("manifest chapters:", json.dumps(chapter_pages, ensure_ascii=False))
     print("magazine articles:", json.dumps(article_pages, ensure_ascii=False))
-    print(f"{PASSAGES_JSON.relative_to(ROOT)}: {len(fixture['passages'])} passages, "
-          f"{len(fixture['hyphenated'])} hyphenated words")
+    print(
+        f"{PASSAGES_JSON.relative_to(ROOT)}: {len(fixture['passages'])} passages, "
+        f"{len(fixture['hyphenated'])} hyphenated words"
+    )
     return 0
 
 

@@ -1,0 +1,25 @@
+"""Exceptions raised by the service.
+
+    ServiceError          base
+    ├── ConfigError       a bad setting (names the variable and the value)
+    ├── IndexUnavailable  no index could be opened
+    └── BadQuery          a query that cannot be run; `detail` is shown to the visitor (Dutch)
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base class of the service's own errors."""
+
+
+class ConfigError(ServiceError):
+    """A setting has an invalid value."""
+
+
+class IndexUnavailable(ServiceError):
+    """The index directory is missing or unreadable."""
+
+
+class BadQuery(ServiceError):
+    """The query cannot be run; the message is fit to show to a visitor."""

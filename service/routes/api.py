@@ -1,0 +1,73 @@
+"""JSON endpoints: /search, /suggest, /documents/{id}, /documents/{id}/passages, /health."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+
+from .. import search
+from ..deps import HandleDep, SettingsDep, SynonymsDep
+from ..models import DocumentOut, HealthOut, SearchOut, SuggestOut, WithinOut
+
+router = APIRouter()
+
+QParam = Annotated[str, Query(min_length=1, max_length=500, description="de zoekvraag")]
+
+
+@router.get("/search", response_model=SearchOut)
+def search_endpoint(
+    q: QParam,
+    handle: HandleDep,
+    settings: SettingsDep,
+    synonyms: SynonymsDep,
+    type: Literal["blog", "pdf"] | None = None,  # noqa: A002 - the contract's name
+    year: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
+    category: Annotated[str | None, Query(max_length=100)] = None,
+    tag: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Literal["relevance", "date"] = "relevance",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
+    request = search.SearchRequest(q, type, year, category, tag, sort, page, per_page)
+    with handle.use() as snap:
+        return search.run_search(snap, request, synonyms, settings.all_terms_min, settings.max_hits)
+
+
+@router.get("/suggest", response_model=SuggestOut)
+def suggest_endpoint(
+    q: Annotated[str, Query(min_length=1, max_length=100)], handle: HandleDep
+) -> dict[str, Any]:
+    with handle.use() as snap:
+        return search.suggest(snap, q)
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentOut)
+def document_endpoint(doc_id: str, handle: HandleDep) -> dict[str, Any]:
+    with handle.use() as snap:
+        detail = search.document_detail(snap, doc_id)
+    if detail is None:
+        raise HTTPException(404, f"Document {doc_id!r} bestaat niet.")
+    return detail
+
+
+@router.get("/documents/{doc_id}/passages", response_model=WithinOut)
+def document_passages_endpoint(
+    doc_id: str, q: QParam, handle: HandleDep, synonyms: SynonymsDep
+) -> dict[str, Any]:
+    with handle.use() as snap:
+        found = search.document_passages(snap, doc_id, q, synonyms)
+    if found is None:
+        raise HTTPException(404, f"Document {doc_id!r} bestaat niet.")
+    return found
+
+
+@router.get("/health", response_model=HealthOut)
+def health(handle: HandleDep) -> dict[str, Any]:
+    with handle.use() as snap:
+        return {
+            "status": "ok",
+            "documents": len(snap.docs),
+            "passages": snap.passages,
+            "built_at": snap.info.get("built_at"),
+        }

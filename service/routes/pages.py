@@ -1,0 +1,127 @@
+"""HTML and files: the search page at /, the widget script, and the corpus files."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from .. import search
+from ..deps import HandleDep, SettingsDep, SynonymsDep
+
+router = APIRouter()
+STATIC = Path(__file__).resolve().parent.parent / "static"
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split()
+# Saved web pages from the corpus may carry the original site's scripts: never run them.
+SANDBOX = "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inline'"
+
+
+def dutch_date(iso: str | None) -> str:
+    if not iso or len(iso) < 10:
+        return ""
+    year, month, day = iso[:10].split("-")
+    return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
+
+
+TEMPLATES.env.filters["dutch_date"] = dutch_date
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return min(high, max(low, int(value or default)))
+    except ValueError:
+        return default
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def search_page(request: Request, handle: HandleDep, settings: SettingsDep, synonyms: SynonymsDep) -> Response:
+    params = request.query_params
+    q = " ".join(params.get("q", "").split())[:500]
+    kind = params.get("type") if params.get("type") in {"blog", "pdf"} else None
+    year = params.get("year") if (params.get("year") or "").isdigit() else None
+    category = (params.get("category") or None) and params.get("category", "")[:100]
+    tag = (params.get("tag") or None) and params.get("tag", "")[:100]
+    sort = "date" if params.get("sort") == "date" else "relevance"
+    page = _int(params.get("page"), 1, 1, 1000)
+    per_page = 10
+    data: dict[str, Any] | None = None
+    if q:
+        req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
+        with handle.use() as snap:
+            data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
+    filters = {"q": q, "type": kind, "year": year, "category": category, "tag": tag, "sort": sort}
+
+    def link(**changes: Any) -> str:
+        merged = {**filters, **changes}
+        query = {k: v for k, v in merged.items() if v not in (None, "", "relevance", 1)}
+        return "/?" + urlencode(query)
+
+    pages = 0
+    if data:
+        pages = min(1000, (data["total"] + per_page - 1) // per_page)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "search.html",
+        {
+            "q": q,
+            "data": data,
+            "filters": filters,
+            "link": link,
+            "page": page,
+            "pages": pages,
+            "widget_url": widget_url(),
+        },
+    )
+
+
+@lru_cache(maxsize=1)
+def _widget() -> tuple[bytes, str]:
+    body = (STATIC / "widget.js").read_bytes()
+    return body, hashlib.sha256(body).hexdigest()[:16]
+
+
+def widget_url() -> str:
+    return f"/widget.js?v={_widget()[1]}"
+
+
+@router.get("/widget.js", include_in_schema=False)
+def widget(request: Request) -> Response:
+    body, digest = _widget()
+    etag = f'"{digest}"'
+    versioned = request.query_params.get("v") == digest
+    headers = {
+        "ETag": etag,
+        # A versioned URL never changes content; the plain URL must be revalidated (cheap 304).
+        "Cache-Control": "public, max-age=31536000, immutable" if versioned else "public, max-age=300, must-revalidate",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+@router.get("/files/{path:path}", include_in_schema=False)
+def corpus_file(path: str, handle: HandleDep, settings: SettingsDep) -> Response:
+    with handle.use() as snap:
+        root = settings.corpus or Path(str(snap.info.get("corpus_dir", "corpus")))
+    base = root.resolve()
+    target = (base / path).resolve()
+    if not target.is_relative_to(base) or not target.is_file() or any(
+        part.startswith(".") for part in target.relative_to(base).parts
+    ):
+        raise HTTPException(404, "Bestand niet gevonden.")
+    media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if media_type in {"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml"}:
+        headers["Content-Security-Policy"] = SANDBOX
+    if media_type == "text/markdown" or target.suffix == ".md":
+        media_type = "text/plain; charset=utf-8"
+    return FileResponse(target, media_type=media_type, headers=headers, content_disposition_type="inline")

@@ -1,0 +1,433 @@
+"""Search: a parsed query in, one result per document with its best passages out.
+
+Pure functions over an index Snapshot; no FastAPI here. Steps of `run_search`:
+
+1. Parse the query (`query.parse_query`) into groups of alternative terms, with synonyms.
+   Unknown words that are close to a word of the index (1 edit from 5 letters, 2 from 9; a
+   Dutch ei/ij mix-up counts as 1) get that word as an extra alternative.
+2. One Whoosh query: every group's terms over title, headings, categories/tags and body
+   (BM25F, field weights in the schema), plus phrase bonuses for neighbouring words.
+   Quoted phrases are run on their own and are required.
+3. Group hits by document: score = doc record (title, tags) + best passage + a share of the
+   next two. Documents that contain every group rank first; when fewer than
+   `all_terms_min` do, documents matching any group follow (mode "any").
+4. Facets over the matching documents, filters, sort, one page of results, snippets.
+5. "Bedoelde u": a correction of unknown or rare words from the index's own vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import query as Q
+
+from indexer.schema import SEARCH_FIELDS
+from indexer.text import fold
+
+from .highlight import snippet
+from .query import Group, ParsedQuery, parse_query
+from .reader import DocInfo, Snapshot
+from .synonyms import Synonyms, Terms
+
+PHRASE_FIELDS = ("content", "title", "headings")
+MAX_PASSAGES = 3
+PROXIMITY_SLOP = 4
+PROXIMITY_BOOST = 1.5
+SECOND_PASSAGE_SHARE = 0.3
+THIRD_PASSAGE_SHARE = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    q: str
+    type: str | None = None
+    year: str | None = None
+    category: str | None = None
+    tag: str | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+
+
+@dataclass(slots=True)
+class DocHits:
+    doc_id: str
+    score: float = 0.0
+    doc_score: float = 0.0
+    passages: list[tuple[float, int]] = field(default_factory=list)  # (score, docnum)
+    terms: set[str] = field(default_factory=set)
+
+    def total(self) -> float:
+        best = sorted((s for s, _ in self.passages), reverse=True)
+        shares = (1.0, SECOND_PASSAGE_SHARE, THIRD_PASSAGE_SHARE)
+        return self.doc_score + sum(s * w for s, w in zip(best, shares, strict=False))
+
+
+# --- query building ---------------------------------------------------------------------
+
+
+def _alternative_query(alt: Terms) -> Q.Query:
+    if len(alt) == 1:
+        return Q.Or([Q.Term(f, alt[0]) for f in SEARCH_FIELDS])
+    return Q.Or([Q.Phrase(f, list(alt), slop=1) for f in PHRASE_FIELDS])
+
+
+def group_query(group: Group) -> Q.Query:
+    return Q.Or([_alternative_query(alt) for alt in group.alternatives])
+
+
+def proximity_queries(groups: list[Group]) -> list[Q.Query]:
+    """Bonus for neighbouring query words standing close together in the text."""
+    out: list[Q.Query] = []
+    loose = [g for g in groups if not g.phrase]
+    for a, b in zip(loose, loose[1:], strict=False):
+        first, second = a.alternatives[0], b.alternatives[0]
+        words = list(first) + list(second)
+        if len(words) >= 2:
+            out.append(Q.Phrase("content", words, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST))
+            out.append(Q.Phrase("title", words, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST))
+    return out
+
+
+def filter_query(req: SearchRequest) -> Q.Query | None:
+    parts: list[Q.Query] = []
+    if req.type:
+        parts.append(Q.Term("kind", req.type))
+    if req.year:
+        parts.append(Q.Term("year", req.year))
+    if req.category:
+        parts.append(Q.Term("category", req.category))
+    if req.tag:
+        parts.append(Q.Term("tag", req.tag.lower()))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else Q.And(parts)
+
+
+# --- corrections --------------------------------------------------------------------------
+
+
+def _ij_variants(word: str) -> set[str]:
+    out = set()
+    for a, b in (("ij", "ei"), ("ei", "ij"), ("y", "ij")):
+        start = word.find(a)
+        while start != -1:
+            out.add(word[:start] + b + word[start + len(a) :])
+            start = word.find(a, start + 1)
+    return out
+
+
+def correct_word(snap: Snapshot, word: str, maxdist: int) -> str | None:
+    """The most frequent index word within `maxdist` edits of `word` (nearest first)."""
+    if maxdist <= 0 or not word.isalpha():
+        return None
+    reader = snap.searcher.reader()
+    variants = [v for v in _ij_variants(word) if reader.doc_frequency("spell", v) > 0]
+    if variants:
+        return max(variants, key=lambda v: reader.doc_frequency("spell", v))
+    for dist in range(1, maxdist + 1):
+        candidates = [
+            c for c in reader.terms_within("spell", word, dist, prefix=1) if c != word
+        ]
+        if candidates:
+            return max(candidates, key=lambda c: (reader.doc_frequency("spell", c), c))
+    return None
+
+
+def fuzzy_distance(word: str) -> int:
+    """Edits allowed when a word is unknown: 1 from 5 letters, 2 from 9."""
+    return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
+
+
+def suggestion_for(snap: Snapshot, parsed: ParsedQuery) -> tuple[str | None, dict[str, str]]:
+    """("Bedoelde u" text or None, {unknown word: correction})."""
+    reader = snap.searcher.reader()
+    corrections: dict[str, str] = {}
+    for word in dict.fromkeys(parsed.words):
+        if len(word) < 4 or not word.isalpha():
+            continue
+        freq = reader.doc_frequency("spell", word)
+        if freq > 1:
+            continue
+        fix = correct_word(snap, word, 2 if len(word) >= 5 else 1)
+        if fix and (freq == 0 or reader.doc_frequency("spell", fix) >= 20 * max(freq, 1)):
+            corrections[word] = fix
+    if not corrections:
+        return None, {}
+    text = " ".join(corrections.get(w, w) for w in parsed.words)
+    return text, corrections
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+def _collect(snap: Snapshot, q: Q.Query, flt: Q.Query | None, mask: Q.Query | None,
+             limit: int) -> dict[str, DocHits]:
+    searcher = snap.searcher
+    results = searcher.search(q, limit=limit, filter=flt, mask=mask, terms=True)
+    by_doc: dict[str, DocHits] = {}
+    for hit in results:
+        stored = hit.fields()
+        doc_id = stored["doc_id"]
+        entry = by_doc.get(doc_id)
+        if entry is None:
+            entry = by_doc[doc_id] = DocHits(doc_id)
+        score = float(hit.score or 0.0)
+        if stored.get("record") == "doc":
+            entry.doc_score += score
+        else:
+            entry.passages.append((score, hit.docnum))
+        for _field, text in hit.matched_terms():
+            entry.terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return by_doc
+
+
+def _phrase_docs(snap: Snapshot, group: Group, flt: Q.Query | None) -> set[str]:
+    results = snap.searcher.search(group_query(group), limit=None, filter=flt)
+    return {hit["doc_id"] for hit in results}
+
+
+def _covers(group: Group, terms: set[str]) -> bool:
+    return any(all(t in terms for t in alt) for alt in group.alternatives)
+
+
+def _expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
+    """Add close index words as alternatives for words the index does not know."""
+    from indexer.analysis import analyze
+
+    reader = snap.searcher.reader()
+    ran: dict[str, str] = {}
+    for group in parsed.groups:
+        if group.phrase or len(group.alternatives) != 1 or len(group.alternatives[0]) != 1:
+            continue
+        word = fold(group.label.lower())
+        if not word.isalpha() or reader.doc_frequency("spell", word) > 0:
+            continue
+        fix = correct_word(snap, word, fuzzy_distance(word))
+        if fix:
+            stems = tuple(analyze(fix))
+            if stems and stems not in group.alternatives:
+                group.alternatives.append(stems)
+                ran[word] = fix
+    return ran
+
+
+def run_search(snap: Snapshot, req: SearchRequest, synonyms: Synonyms | None,
+               all_terms_min: int = 3, max_hits: int = 5000) -> dict[str, Any]:
+    started = time.perf_counter()
+    parsed = parse_query(req.q, synonyms)
+    response: dict[str, Any] = {
+        "query": req.q,
+        "total": 0,
+        "page": req.page,
+        "per_page": req.per_page,
+        "took_ms": 0.0,
+        "suggestion": None,
+        "ran_query": None,
+        "mode": "all",
+        "facets": {"type": {}, "year": {}, "category": {}},
+        "results": [],
+    }
+    if parsed.empty:
+        response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        return response
+    suggestion, _ = suggestion_for(snap, parsed)
+    ran = _expand_unknown(snap, parsed)
+    if ran:
+        response["ran_query"] = " ".join(ran.get(w, w) for w in parsed.words)
+    response["suggestion"] = suggestion
+
+    flt = filter_query(req)
+    mask = Q.Or([Q.Term(f, t) for t in parsed.excluded for f in SEARCH_FIELDS]) if parsed.excluded else None
+    loose = [g for g in parsed.groups if not g.phrase]
+    phrases = [g for g in parsed.groups if g.phrase]
+    parts = [group_query(g) for g in parsed.groups] + proximity_queries(parsed.groups)
+    by_doc = _collect(snap, Q.Or(parts), flt, mask, max_hits)
+    for group in phrases:
+        allowed = _phrase_docs(snap, group, flt)
+        by_doc = {k: v for k, v in by_doc.items() if k in allowed}
+    if mask is not None and by_doc:
+        excluded_docs = {hit["doc_id"] for hit in snap.searcher.search(mask, limit=None)}
+        by_doc = {k: v for k, v in by_doc.items() if k not in excluded_docs}
+
+    scored = []
+    for entry in by_doc.values():
+        if entry.doc_id not in snap.docs:
+            continue
+        coverage = sum(1 for g in loose if _covers(g, entry.terms))
+        entry.score = entry.total()
+        scored.append((coverage, entry))
+    full = [e for c, e in scored if c == len(loose)]
+    if len(full) >= all_terms_min or len(full) == len(scored):
+        chosen = sorted(full, key=lambda e: -e.score)
+    else:
+        response["mode"] = "any"
+        chosen = [e for _, e in sorted(scored, key=lambda ce: (-ce[0], -ce[1].score))]
+
+    docs = [snap.docs[e.doc_id] for e in chosen]
+    response["facets"] = facets(docs)
+    if req.sort == "date":
+        order = sorted(range(len(chosen)), key=lambda i: (docs[i].published or "0000"), reverse=True)
+        chosen = [chosen[i] for i in order]
+    response["total"] = len(chosen)
+    start = (req.page - 1) * req.per_page
+    terms = parsed.all_terms()
+    response["results"] = [
+        result_entry(snap, entry, terms) for entry in chosen[start : start + req.per_page]
+    ]
+    response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    return response
+
+
+def facets(docs: list[DocInfo]) -> dict[str, dict[str, int]]:
+    kinds: Counter[str] = Counter(d.kind for d in docs)
+    years: Counter[str] = Counter(d.year for d in docs if d.year)
+    categories: Counter[str] = Counter(c for d in docs for c in d.categories)
+    return {
+        "type": dict(kinds.most_common()),
+        "year": dict(sorted(years.items(), reverse=True)),
+        "category": dict(categories.most_common(20)),
+    }
+
+
+def passage_url(doc: DocInfo, page: int | None) -> str:
+    return f"{doc.url}#page={page}" if doc.kind == "pdf" and page else doc.url
+
+
+def _passage(snap: Snapshot, doc: DocInfo, stored: dict[str, Any], terms: set[str]) -> dict[str, Any]:
+    page = int(stored.get("page") or 0) or None
+    return {
+        "page": page,
+        "snippet": snippet(stored.get("content", ""), terms),
+        "url": passage_url(doc, page),
+    }
+
+
+def result_entry(snap: Snapshot, entry: DocHits, terms: set[str]) -> dict[str, Any]:
+    doc = snap.docs[entry.doc_id]
+    searcher = snap.searcher
+    best = sorted(entry.passages, reverse=True)[:MAX_PASSAGES]
+    stored_passages = [searcher.stored_fields(docnum) for _, docnum in best]
+    if not stored_passages:
+        first = searcher.document(id=f"{doc.id}:0")
+        stored_passages = [first] if first else []
+    passages = [_passage(snap, doc, s, terms) for s in stored_passages]
+    return {
+        "id": doc.id,
+        "type": doc.kind,
+        "title": doc.title,
+        "url": passages[0]["url"] if passages and doc.kind == "pdf" else doc.url,
+        "document_url": doc.url,
+        "source": doc.source,
+        "date": doc.published or None,
+        "score": round(entry.score, 3),
+        "snippet": passages[0]["snippet"] if passages else "",
+        "page": passages[0]["page"] if passages and doc.kind == "pdf" else None,
+        "passages": passages,
+        "categories": list(doc.categories),
+        "tags": list(doc.tags),
+    }
+
+
+# --- other endpoints ----------------------------------------------------------------------
+
+
+def suggest(snap: Snapshot, prefix: str, limit: int = 8) -> dict[str, Any]:
+    """Titles that contain a word starting with the last typed word, then word completions."""
+    text = " ".join(prefix.split())[:100]
+    words = [fold(w.lower()) for w in text.split()]
+    out: list[dict[str, Any]] = []
+    if not words:
+        return {"query": prefix, "suggestions": out}
+    last = "".join(ch for ch in words[-1] if ch.isalnum())
+    head = words[:-1]
+    if not last:
+        return {"query": prefix, "suggestions": out}
+    for folded, doc_id in snap.folded_titles:
+        title_words = folded.replace("-", " ").split()
+        if all(any(tw.startswith(w) for tw in title_words) for w in head + [last]):
+            doc = snap.docs[doc_id]
+            out.append({"text": doc.title, "url": doc.url, "type": doc.kind})
+            if len(out) >= limit // 2:
+                break
+    reader = snap.searcher.reader()
+    completions = []
+    for term in reader.expand_prefix("spell", last):
+        word = term.decode("utf-8") if isinstance(term, bytes) else term
+        completions.append((reader.doc_frequency("spell", word), word))
+        if len(completions) >= 200:
+            break
+    completions.sort(reverse=True)
+    for _, word in completions[: limit - len(out)]:
+        out.append({"text": " ".join(head + [word]), "url": None, "type": None})
+    return {"query": prefix, "suggestions": out}
+
+
+def document_detail(snap: Snapshot, doc_id: str) -> dict[str, Any] | None:
+    doc = snap.docs.get(doc_id)
+    if doc is None:
+        return None
+    rows = sorted(
+        (s for s in snap.searcher.documents(doc_id=doc_id, record="passage")),
+        key=lambda s: (s.get("page") or 0, s.get("start") or 0),
+    )
+    pages: dict[int, int] = Counter(int(s.get("page") or 0) for s in rows if s.get("page"))
+    return {
+        "id": doc.id,
+        "type": doc.kind,
+        "title": doc.title,
+        "url": doc.url,
+        "source": doc.source,
+        "date": doc.published or None,
+        "author": doc.author or None,
+        "categories": list(doc.categories),
+        "tags": list(doc.tags),
+        "summary": doc.summary,
+        "pages": doc.pages or None,
+        "indexed_pages": sorted(pages),
+        "passages": [
+            {
+                "page": int(s.get("page") or 0) or None,
+                "heading": s.get("headings") or None,
+                "text": s.get("content", ""),
+                "start": s.get("start"),
+                "end": s.get("end"),
+                "url": passage_url(doc, int(s.get("page") or 0) or None),
+            }
+            for s in rows
+        ],
+    }
+
+
+def document_passages(snap: Snapshot, doc_id: str, q: str, synonyms: Synonyms | None,
+                      limit: int = 20) -> dict[str, Any] | None:
+    """Search within one document ("zoek in dit document"): matching passages, best first."""
+    doc = snap.docs.get(doc_id)
+    if doc is None:
+        return None
+    parsed = parse_query(q, synonyms)
+    out: dict[str, Any] = {"id": doc_id, "query": q, "total": 0, "passages": []}
+    if parsed.empty:
+        return out
+    within = Q.And([Q.Term("doc_id", doc_id), Q.Term("record", "passage")])
+    parts = [group_query(g) for g in parsed.groups] + proximity_queries(parsed.groups)
+    results = snap.searcher.search(Q.Or(parts), limit=None, filter=within, terms=True)
+    terms = parsed.all_terms()
+    rows = []
+    for hit in results:
+        matched = {t.decode() if isinstance(t, bytes) else t for _, t in hit.matched_terms()}
+        coverage = sum(1 for g in parsed.groups if _covers(g, matched))
+        rows.append((coverage, float(hit.score or 0), hit.fields()))
+    rows.sort(key=lambda r: (-r[0], -r[1]))
+    out["total"] = len(rows)
+    out["passages"] = [
+        {**_passage(snap, doc, stored, terms), "score": round(score, 3)}
+        for _, score, stored in rows[:limit]
+    ]
+    return out
+
+
