@@ -49,16 +49,7 @@ MAX_TOKEN_CHARS = 40
 # Snowball's Dutch stopword list, plus question words and pronouns that dominate
 # natural-language queries ("hoe betrek ik burgers bij de wijk") without carrying meaning.
 STOPWORDS = frozenset(
-    """
-    de en van ik te dat die in een hij het niet zijn is was op aan met als voor had er maar om
-    hem dan zou of wat mijn men dit zo door over ze zich bij ook tot je mij uit der daar haar
-    naar heb hoe heeft hebben deze u want nog zal me zij nu ge geen omdat iets worden toch al
-    waren veel meer doen toen moet ben zonder kan hun dus alles onder ja eens hier wie werd
-    altijd doch wordt wezen kunnen ons zelf tegen na reeds wil kon niets uw iemand geweest
-    andere
-    waar wanneer waarom welke welk wij we jij jullie mijn onze kun kunt moeten mag mogen
-    hoeveel waarmee waarvoor wel
-    """.split()
+    ["de", "en", "van", "ik", "te", "dat", "die", "in", "een", "hij", "het", "niet", "zijn", "is", "was", "op", "aan", "met", "als", "voor", "had", "er", "maar", "om", "hem", "dan", "zou", "of", "wat", "mijn", "men", "dit", "zo", "door", "over", "ze", "zich", "bij", "ook", "tot", "je", "mij", "uit", "der", "daar", "haar", "naar", "heb", "hoe", "heeft", "hebben", "deze", "u", "want", "nog", "zal", "me", "zij", "nu", "ge", "geen", "omdat", "iets", "worden", "toch", "al", "waren", "veel", "meer", "doen", "toen", "moet", "ben", "zonder", "kan", "hun", "dus", "alles", "onder", "ja", "eens", "hier", "wie", "werd", "altijd", "doch", "wordt", "wezen", "kunnen", "ons", "zelf", "tegen", "na", "reeds", "wil", "kon", "niets", "uw", "iemand", "geweest", "andere", "waar", "wanneer", "waarom", "welke", "welk", "wij", "we", "jij", "jullie", "mijn", "onze", "kun", "kunt", "moeten", "mag", "mogen", "hoeveel", "waarmee", "waarvoor", "wel"]
 )
 
 # Stems that Snowball gets wrong for this site's vocabulary. Keys are folded, lowercased words.
@@ -109,7 +100,7 @@ def _fold_cached(text: str) -> str:
     return fold(text) if not text.isascii() else text
 
 
-class FoldFilter(Filter):
+class FoldFilter(Filter):  # type: ignore[misc]
     """Accent and compatibility folding of each token's text."""
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
@@ -118,7 +109,7 @@ class FoldFilter(Filter):
             yield t
 
 
-class LengthFilter(Filter):
+class LengthFilter(Filter):  # type: ignore[misc]
     """Drop tokens too long to be words (base64, URLs without separators, garbage)."""
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
@@ -150,7 +141,7 @@ def stem(word: str, algorithm: str = "dutch") -> str:
     return str(_stemmer(algorithm).stemWord(word))
 
 
-class DutchStemFilter(Filter):
+class DutchStemFilter(Filter):  # type: ignore[misc]
     """Snowball stemming through the cached `stem` function."""
 
     def __init__(self, algorithm: str = "dutch") -> None:
@@ -167,7 +158,7 @@ class DutchStemFilter(Filter):
             yield t
 
 
-class DecompoundFilter(Filter):
+class DecompoundFilter(Filter):  # type: ignore[misc]
     """At index time, after each compound token emit its parts at the same position and span.
 
     It checks the token's mode itself: Whoosh's MultiFilter raises StopIteration (a
@@ -182,16 +173,15 @@ class DecompoundFilter(Filter):
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
+            # Later filters (the stemmer) change the shared token in place once it is
+            # yielded, so keep the word as it was before handing it on.
+            word = t.text
             yield t
-            if t.mode != "index" or len(t.text) < compounds.MIN_COMPOUND_CHARS or t.stopped:
+            if t.mode != "index" or len(word) < compounds.MIN_COMPOUND_CHARS or t.stopped:
                 continue
-            parts = _all_parts(t.text, self.min_zipf)
-            if parts:
-                original = t.text
-                for part in parts:
-                    t.text = part
-                    yield t
-                t.text = original
+            for part in _all_parts(word, self.min_zipf):
+                t.text = part
+                yield t
 
 
 @lru_cache(maxsize=200_000)

@@ -67,8 +67,9 @@ def _collect(files: list[SourceFile], settings: IndexerSettings, progress: Progr
     return outcomes
 
 
-def _write(ix: Any, outcomes: list[Outcome], report: IndexReport, manifest: dict[str, Any],
-           delete: list[str]) -> None:
+def _write(
+    ix: Any, outcomes: list[Outcome], report: IndexReport, manifest: dict[str, Any], delete: list[str]
+) -> None:
     with store.writer(ix) as w:
         store.delete_sources(w, delete)
         for outcome in outcomes:
@@ -88,8 +89,9 @@ def _doc_summary(doc: Document) -> dict[str, Any]:
     return {"id": doc.id, "passages": len(doc.passages), "pages": doc.pages, "kind": doc.kind}
 
 
-def _finish(build_dir: Path, settings: IndexerSettings, manifest: dict[str, Any],
-            report: IndexReport, started: float) -> IndexReport:
+def _finish(
+    build_dir: Path, settings: IndexerSettings, manifest: dict[str, Any], report: IndexReport, started: float
+) -> IndexReport:
     docs = [d for entry in manifest.values() for d in entry["documents"]]
     report.documents = len(docs)
     report.passages = sum(d["passages"] for d in docs)

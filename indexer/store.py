@@ -76,8 +76,8 @@ def swap(index_dir: Path, build_dir: Path) -> None:
     tmp_link = index_dir.parent / f".{index_dir.name}.link-{os.getpid()}"
     if tmp_link.is_symlink():
         tmp_link.unlink()
-    os.symlink(os.path.relpath(build_dir, index_dir.parent), tmp_link)
-    os.replace(tmp_link, index_dir)
+    tmp_link.symlink_to(os.path.relpath(build_dir, index_dir.parent))
+    tmp_link.replace(index_dir)  # rename(2): atomic, readers see the old or the new link
     _prune(index_dir, keep=build_dir)
 
 

@@ -25,9 +25,7 @@ PUA_LIGATURES = {
 }
 
 # Bidi controls, zero-width characters, BOM, noncharacters and the replacement character.
-_INVISIBLE = re.compile(
-    "[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufffe\uffff\ufffd\u00ad]"
-)
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufffe\uffff\ufffd\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BULLETS = re.compile("[\u2022\u25aa\u25cf\u25e6\u2043\u2219\uf0b7\uf0a7\uf076\uf0d8\uf0fc]")

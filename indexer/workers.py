@@ -10,12 +10,14 @@ Heavy libraries are imported in the parent before forking, so each child starts 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import resource
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 from .config import IndexerSettings
@@ -34,10 +36,9 @@ class Outcome:
 
 def _child(conn: Any, file: SourceFile, settings: IndexerSettings) -> None:
     limit = settings.memory_limit_mb * 1024 * 1024
-    try:
+    # A lower hard limit may already be in force; then that one applies.
+    with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):
-        pass  # a lower hard limit is already in force
     try:
         result: tuple[str, Any] = ("ok", extract_file(file.path, file.source, settings))
     except ExtractionError as exc:
@@ -65,7 +66,7 @@ def extract_all(files: Iterable[SourceFile], settings: IndexerSettings) -> Itera
     ctx = multiprocessing.get_context("fork")
     pending = list(files)
     pending.reverse()
-    running: dict[Any, tuple[Any, SourceFile, float]] = {}
+    running: dict[Connection, tuple[Any, SourceFile, float]] = {}
     slots = max(1, settings.worker_count)
     while pending or running:
         while pending and len(running) < slots:
@@ -79,13 +80,14 @@ def extract_all(files: Iterable[SourceFile], settings: IndexerSettings) -> Itera
         deadline = min(start for _, _, start in running.values()) + settings.file_timeout
         ready = multiprocessing.connection.wait(list(running), timeout=max(0.0, deadline - now))
         for conn in ready:
-            proc, file, start = running.pop(conn)  # type: ignore[index]
+            assert isinstance(conn, Connection)
+            proc, file, start = running.pop(conn)
             try:
-                status, payload = conn.recv()  # type: ignore[union-attr]
+                status, payload = conn.recv()
             except (EOFError, OSError):
                 proc.join(timeout=5)
                 status, payload = "skip", _death_reason(proc.exitcode, settings)
-            conn.close()  # type: ignore[union-attr]
+            conn.close()
             proc.join(timeout=5)
             seconds = time.monotonic() - start
             if status == "ok":
@@ -110,4 +112,3 @@ def _death_reason(exitcode: int | None, settings: IndexerSettings) -> str:
             return f"resource limit: killed (memory limit {settings.memory_limit_mb} MB?)"
         return f"error: extraction process died with signal {signal_number}"
     return f"error: extraction process exited with code {exitcode}"
-

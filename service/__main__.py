@@ -23,15 +23,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = ServiceSettings.from_env(
-            os.environ, index=args.index, host=args.host, port=args.port, workers=args.workers,
+            os.environ,
+            index=args.index,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
             corpus=args.corpus,
         )
     except ServiceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not settings.index.exists():
-        print(f"error: index {settings.index} does not exist; run `python -m indexer build` first",
-              file=sys.stderr)
+        print(
+            f"error: index {settings.index} does not exist; run `python -m indexer build` first",
+            file=sys.stderr,
+        )
         return 2
     # Worker processes build their app from the environment, so pass the settings on there.
     os.environ["VINDPLAATS_INDEX"] = str(settings.index)

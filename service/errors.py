@@ -1,9 +1,9 @@
 """Exceptions raised by the service.
 
-    ServiceError          base
-    ├── ConfigError       a bad setting (names the variable and the value)
-    ├── IndexUnavailable  no index could be opened
-    └── BadQuery          a query that cannot be run; `detail` is shown to the visitor (Dutch)
+ServiceError          base
+├── ConfigError       a bad setting (names the variable and the value)
+├── IndexUnavailable  no index could be opened
+└── BadQuery          a query that cannot be run; `detail` is shown to the visitor (Dutch)
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ class MarkFormatter(HtmlFormatter):  # type: ignore[misc]
         super().__init__(tagname="mark", between=" … ")
 
     def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return "<mark>" + htmlescape(get_text(text, token, replace), quote=False) + "</mark>"
+        return "<mark>" + str(htmlescape(get_text(text, token, replace), quote=False)) + "</mark>"
 
 
 def _one_token_per_word(tokens: Iterable[Any], terms: frozenset[str]) -> Iterator[Any]:
@@ -65,7 +65,7 @@ def snippet(text: str, terms: set[str], max_chars: int = 240) -> str:
     fragments = fragmenter.fragment_tokens(text, _one_token_per_word(tokens, termset))
     best = top_fragments(fragments, 1, BasicFragmentScorer(), lambda f: f.startchar)
     if not best:
-        plain = htmlescape(text[:max_chars], quote=False)
+        plain = str(htmlescape(text[:max_chars], quote=False))
         return plain + (" …" if len(text) > max_chars else "")
     fragment = best[0]
     html: str = MarkFormatter().format_fragment(fragment)

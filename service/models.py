@@ -34,7 +34,9 @@ class SearchOut(BaseModel):
     per_page: int
     took_ms: float
     suggestion: str | None = Field(description='"Bedoelde u …?" text when words look misspelt')
-    ran_query: str | None = Field(description="the corrected query that ran, when unknown words were corrected")
+    ran_query: str | None = Field(
+        description="the corrected query that ran, when unknown words were corrected"
+    )
     mode: str = Field(description='"all": every word matched; "any": too few did, so any word')
     facets: dict[str, dict[str, int]]
     results: list[ResultOut]

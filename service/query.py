@@ -57,7 +57,9 @@ class ParsedQuery:
 
 
 def normalise(text: str) -> str:
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co"} or ch in " \t")
+    text = "".join(
+        ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co"} or ch in " \t"
+    )
     return " ".join(clean_text(text).split())
 
 
@@ -70,13 +72,13 @@ def parse_query(raw: str, synonyms: Synonyms | None = None) -> ParsedQuery:
         stems = [stem for stem, _ in loose]
         spans = synonyms.expand(stems) if synonyms else []
         i = 0
-        for start, end, alternatives in spans + [(len(stems), len(stems), set())]:
+        for start, end, alternatives in [*spans, (len(stems), len(stems), set())]:
             while i < start:
                 parsed.groups.append(Group([(stems[i],)], loose[i][1]))
                 i += 1
             if end > start:
                 original = tuple(stems[start:end])
-                alts = [original] + sorted(a for a in alternatives if a != original)
+                alts = [original, *sorted(a for a in alternatives if a != original)]
                 label = " ".join(dict.fromkeys(w for _, w in loose[start:end]))
                 parsed.groups.append(Group(alts, label))
                 i = end

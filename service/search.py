@@ -17,7 +17,7 @@ Pure functions over an index Snapshot; no FastAPI here. Steps of `run_search`:
 
 from __future__ import annotations
 
-import math
+import itertools
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -84,7 +84,7 @@ def proximity_queries(groups: list[Group]) -> list[Q.Query]:
     """Bonus for neighbouring query words standing close together in the text."""
     out: list[Q.Query] = []
     loose = [g for g in groups if not g.phrase]
-    for a, b in zip(loose, loose[1:], strict=False):
+    for a, b in itertools.pairwise(loose):
         first, second = a.alternatives[0], b.alternatives[0]
         words = list(first) + list(second)
         if len(words) >= 2:
@@ -128,13 +128,11 @@ def correct_word(snap: Snapshot, word: str, maxdist: int) -> str | None:
     reader = snap.searcher.reader()
     variants = [v for v in _ij_variants(word) if reader.doc_frequency("spell", v) > 0]
     if variants:
-        return max(variants, key=lambda v: reader.doc_frequency("spell", v))
+        return str(max(variants, key=lambda v: reader.doc_frequency("spell", v)))
     for dist in range(1, maxdist + 1):
-        candidates = [
-            c for c in reader.terms_within("spell", word, dist, prefix=1) if c != word
-        ]
+        candidates = [c for c in reader.terms_within("spell", word, dist, prefix=1) if c != word]
         if candidates:
-            return max(candidates, key=lambda c: (reader.doc_frequency("spell", c), c))
+            return str(max(candidates, key=lambda c: (reader.doc_frequency("spell", c), c)))
     return None
 
 
@@ -165,8 +163,9 @@ def suggestion_for(snap: Snapshot, parsed: ParsedQuery) -> tuple[str | None, dic
 # --- running ------------------------------------------------------------------------------
 
 
-def _collect(snap: Snapshot, q: Q.Query, flt: Q.Query | None, mask: Q.Query | None,
-             limit: int) -> dict[str, DocHits]:
+def _collect(
+    snap: Snapshot, q: Q.Query, flt: Q.Query | None, mask: Q.Query | None, limit: int
+) -> dict[str, DocHits]:
     searcher = snap.searcher
     results = searcher.search(q, limit=limit, filter=flt, mask=mask, terms=True)
     by_doc: dict[str, DocHits] = {}
@@ -216,8 +215,13 @@ def _expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
     return ran
 
 
-def run_search(snap: Snapshot, req: SearchRequest, synonyms: Synonyms | None,
-               all_terms_min: int = 3, max_hits: int = 5000) -> dict[str, Any]:
+def run_search(
+    snap: Snapshot,
+    req: SearchRequest,
+    synonyms: Synonyms | None,
+    all_terms_min: int = 3,
+    max_hits: int = 5000,
+) -> dict[str, Any]:
     started = time.perf_counter()
     parsed = parse_query(req.q, synonyms)
     response: dict[str, Any] = {
@@ -271,14 +275,12 @@ def run_search(snap: Snapshot, req: SearchRequest, synonyms: Synonyms | None,
     docs = [snap.docs[e.doc_id] for e in chosen]
     response["facets"] = facets(docs)
     if req.sort == "date":
-        order = sorted(range(len(chosen)), key=lambda i: (docs[i].published or "0000"), reverse=True)
+        order = sorted(range(len(chosen)), key=lambda i: docs[i].published or "0000", reverse=True)
         chosen = [chosen[i] for i in order]
     response["total"] = len(chosen)
     start = (req.page - 1) * req.per_page
     terms = parsed.all_terms()
-    response["results"] = [
-        result_entry(snap, entry, terms) for entry in chosen[start : start + req.per_page]
-    ]
+    response["results"] = [result_entry(snap, entry, terms) for entry in chosen[start : start + req.per_page]]
     response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return response
 
@@ -349,7 +351,7 @@ def suggest(snap: Snapshot, prefix: str, limit: int = 8) -> dict[str, Any]:
         return {"query": prefix, "suggestions": out}
     for folded, doc_id in snap.folded_titles:
         title_words = folded.replace("-", " ").split()
-        if all(any(tw.startswith(w) for tw in title_words) for w in head + [last]):
+        if all(any(tw.startswith(w) for tw in title_words) for w in [*head, last]):
             doc = snap.docs[doc_id]
             out.append({"text": doc.title, "url": doc.url, "type": doc.kind})
             if len(out) >= limit // 2:
@@ -363,7 +365,7 @@ def suggest(snap: Snapshot, prefix: str, limit: int = 8) -> dict[str, Any]:
             break
     completions.sort(reverse=True)
     for _, word in completions[: limit - len(out)]:
-        out.append({"text": " ".join(head + [word]), "url": None, "type": None})
+        out.append({"text": " ".join([*head, word]), "url": None, "type": None})
     return {"query": prefix, "suggestions": out}
 
 
@@ -403,8 +405,9 @@ def document_detail(snap: Snapshot, doc_id: str) -> dict[str, Any] | None:
     }
 
 
-def document_passages(snap: Snapshot, doc_id: str, q: str, synonyms: Synonyms | None,
-                      limit: int = 20) -> dict[str, Any] | None:
+def document_passages(
+    snap: Snapshot, doc_id: str, q: str, synonyms: Synonyms | None, limit: int = 20
+) -> dict[str, Any] | None:
     """Search within one document ("zoek in dit document"): matching passages, best first."""
     doc = snap.docs.get(doc_id)
     if doc is None:
@@ -425,9 +428,6 @@ def document_passages(snap: Snapshot, doc_id: str, q: str, synonyms: Synonyms | 
     rows.sort(key=lambda r: (-r[0], -r[1]))
     out["total"] = len(rows)
     out["passages"] = [
-        {**_passage(snap, doc, stored, terms), "score": round(score, 3)}
-        for _, score, stored in rows[:limit]
+        {**_passage(snap, doc, stored, terms), "score": round(score, 3)} for _, score, stored in rows[:limit]
     ]
     return out
-
-

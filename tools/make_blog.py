@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "tools" / "blog_src"
 OUT = ROOT / "corpus" / "blog"
 SITE = "https://www.maatschappelijkaanbesteden.nl"
-MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split()
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
 
 
 def slugify(text: str) -> str:
@@ -79,7 +79,7 @@ def render_body(body: str) -> str:
             out.append(f"<ul>{items}</ul>")
         elif all(line.startswith("> ") for line in lines):
             quote = " ".join(line[2:] for line in lines)
-            out.append(f"<blockquote class=\"wp-block-quote\"><p>{inline(quote)}</p></blockquote>")
+            out.append(f'<blockquote class="wp-block-quote"><p>{inline(quote)}</p></blockquote>')
         else:
             out.append(f"<p>{inline(' '.join(lines))}</p>")
     return "\n".join(out)
@@ -123,7 +123,7 @@ def render(post: dict, posts: list[dict], tag_counts: dict[str, int]) -> str:
     comments += (
         '<div id="respond" class="comment-respond"><h3 id="reply-title">Geef een reactie</h3>'
         '<form action="/wp-comments-post.php" method="post" id="commentform"><p class="comment-notes">'
-        "Uw e-mailadres wordt niet gepubliceerd.</p><p><label for=\"comment\">Reactie</label>"
+        'Uw e-mailadres wordt niet gepubliceerd.</p><p><label for="comment">Reactie</label>'
         '<textarea id="comment" name="comment"></textarea></p><p><input type="submit" value="Reactie plaatsen" />'
         "</p></form></div>"
     )

@@ -60,9 +60,7 @@ MIN_FRAGMENT = 3  # letters that must stay on either side of a hyphenation point
 
 @dataclass
 class Block:
-    kind: (
-        str  # heading, subheading, lead, byline, para, bullets, figure, quote, newpage
-    )
+    kind: str  # heading, subheading, lead, byline, para, bullets, figure, quote, newpage
     text: str = ""
     items: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
@@ -86,18 +84,14 @@ def parse_source(path: Path) -> tuple[dict[str, str], list[Block]]:
         first = lines[0]
         if first.startswith("# "):
             kicker, _, title = first[2:].rpartition(" | ")
-            blocks.append(
-                Block("heading", title.strip(), extra={"kicker": kicker.strip()})
-            )
+            blocks.append(Block("heading", title.strip(), extra={"kicker": kicker.strip()}))
             rest = lines[1:]
             if rest:
                 blocks.append(Block("para", " ".join(rest)))
         elif first.startswith("## "):
             blocks.append(Block("subheading", first[3:].strip()))
         elif first.startswith("> "):
-            blocks.append(
-                Block("lead", " ".join(ln.lstrip("> ").strip() for ln in lines))
-            )
+            blocks.append(Block("lead", " ".join(ln.lstrip("> ").strip() for ln in lines)))
         elif first.startswith(("Tekst: ", "Tekst en foto's: ")):
             blocks.append(Block("byline", " ".join(lines)))
         elif first.startswith("- "):
@@ -111,9 +105,7 @@ def parse_source(path: Path) -> tuple[dict[str, str], list[Block]]:
         elif first.startswith("[foto"):
             m = re.fullmatch(r"\[foto (\d+) \| (.+)\]", " ".join(lines))
             assert m, chunk
-            blocks.append(
-                Block("figure", m.group(2), extra={"height": float(m.group(1))})
-            )
+            blocks.append(Block("figure", m.group(2), extra={"height": float(m.group(1))}))
         elif first.startswith("[citaat"):
             m = re.fullmatch(r"\[citaat \| (.+) \| (.+)\]", " ".join(lines))
             assert m, chunk
@@ -204,7 +196,7 @@ def break_lines(
 
     while i < len(units):
         unit = units[i]
-        if pdf.get_string_width(" ".join(cur + [unit])) <= avail():
+        if pdf.get_string_width(" ".join([*cur, unit])) <= avail():
             cur.append(unit)
             i += 1
             continue
@@ -212,7 +204,7 @@ def break_lines(
             split = _hyphenate(pdf, cur, unit, avail())
             if split is not None:
                 left, right, info = split
-                lines.append(Line(" ".join(cur + [left]), "J", info))
+                lines.append(Line(" ".join([*cur, left]), "J", info))
                 cur = []
                 units[i] = right
                 continue
@@ -243,7 +235,7 @@ def _hyphenate(pdf: FPDF, cur: list[str], unit: str, width: float):
         if len(left) < MIN_FRAGMENT or len(right) < MIN_FRAGMENT:
             continue
         cand = pre + left + "-"
-        if pdf.get_string_width(" ".join(cur + [cand])) <= width:
+        if pdf.get_string_width(" ".join([*cur, cand])) <= width:
             return cand, right + post, (core, left, right)
     return None
 
@@ -328,9 +320,7 @@ class Doc(FPDF):
             self.footer_fn(self)
 
     # -- drawing helpers ---------------------------------------------------
-    def line_at(
-        self, x: float, y: float, w: float, st: Style, text: str, align: str
-    ) -> None:
+    def line_at(self, x: float, y: float, w: float, st: Style, text: str, align: str) -> None:
         set_style(self, st)
         self.set_xy(x, y)
         al = {"J": Align.J, "L": Align.L, "C": Align.C, "R": Align.R}[align]
@@ -350,9 +340,7 @@ class Doc(FPDF):
             assert it.line is not None and it.style is not None
             if it.bullet:
                 self.line_at(x + it.indent - 4.5, y, 4.5, it.style, it.bullet, "L")
-            self.line_at(
-                x + it.indent, y, w - it.indent, it.style, it.line.text, it.line.align
-            )
+            self.line_at(x + it.indent, y, w - it.indent, it.style, it.line.text, it.line.align)
             hyph = it.line.hyph is not None
             self.segments[self.page].append((col, it.seg, it.line.text, hyph))
             if it.line.hyph is not None:
@@ -373,9 +361,7 @@ class Doc(FPDF):
 State = tuple[int, tuple[int, ...]]  # (next item index, indices of floated blocks)
 
 
-def fill(
-    items: list[Item], state: State, height: float, force: bool = False
-) -> tuple[list[int], State]:
+def fill(items: list[Item], state: State, height: float, force: bool = False) -> tuple[list[int], State]:
     """Choose the items for one column of the given height.
 
     Returns the indices to draw (in order) and the state after the column.  A
@@ -387,9 +373,7 @@ def fill(
     pending = list(floated)
     placed: list[int] = []
     used = 0.0
-    while pending and (
-        used + items[pending[0]].h <= height + 1e-6 or (force and not placed)
-    ):
+    while pending and (used + items[pending[0]].h <= height + 1e-6 or (force and not placed)):
         used += items[pending[0]].h
         placed.append(pending.pop(0))
     if pending:
@@ -431,9 +415,7 @@ def fill(
         if items[idx].kind == "line" and (orphan or widow):
             back_off()
         # never leave a heading (or the space that belongs to it) at the bottom
-        while idx - run_start > 1 and (
-            items[idx - 1].keep_next or items[idx - 1].kind == "space"
-        ):
+        while idx - run_start > 1 and (items[idx - 1].keep_next or items[idx - 1].kind == "space"):
             back_off()
     return placed, (idx, tuple(pending))
 
@@ -578,9 +560,7 @@ def build_manifest(
     doc.set_xy(M_LEFT, 24)
     doc.cell(M_WIDTH, 6, meta["label"], align="L")
     y = 142.0
-    for line in break_lines(
-        doc, meta["teaser"], Style("serif", "I", 12, 6.6), M_WIDTH, False
-    ):
+    for line in break_lines(doc, meta["teaser"], Style("serif", "I", 12, 6.6), M_WIDTH, False):
         doc.line_at(
             M_LEFT,
             y,
@@ -671,9 +651,7 @@ def build_manifest(
             elif b.kind == "subheading":
                 if items and items[-1].kind == "space":
                     items[-1] = paragraph_space(4.0)
-                sub = text_items(
-                    doc, b.text, M_SUB, M_WIDTH, seg="heading", hyphenate=False
-                )
+                sub = text_items(doc, b.text, M_SUB, M_WIDTH, seg="heading", hyphenate=False)
                 for it in sub:
                     it.keep_next = True
                 items += sub
@@ -681,9 +659,7 @@ def build_manifest(
                 items[-1].keep_next = True
             elif b.kind == "bullets":
                 for entry in b.items:
-                    items += text_items(
-                        doc, entry, M_BODY, M_WIDTH, indent=7.0, bullet="•"
-                    )
+                    items += text_items(doc, entry, M_BODY, M_WIDTH, indent=7.0, bullet="•")
                     items.append(paragraph_space(1.0))
                 items[-1] = paragraph_space(2.4)
             else:
@@ -742,9 +718,7 @@ def figure_item(doc: Doc, caption: str, height: float) -> Item:
             yy += Z_CAPTION.leading
 
     def record(d: Doc, col: int) -> None:
-        d.segments[d.page].append(
-            (col, "caption", " ".join(ln.text for ln in cap_lines), False)
-        )
+        d.segments[d.page].append((col, "caption", " ".join(ln.text for ln in cap_lines), False))
 
     return Item("block", total, draw=draw, record=record)
 
@@ -752,9 +726,7 @@ def figure_item(doc: Doc, caption: str, height: float) -> Item:
 def quote_item(doc: Doc, quote: str, speaker: str) -> Item:
     pad = 4.0
     q_lines = break_lines(doc, quote, Z_QUOTE, Z_COL - 2 * pad, hyphenate=True)
-    s_lines = break_lines(
-        doc, "— " + speaker, Z_SPEAKER, Z_COL - 2 * pad, hyphenate=False
-    )
+    s_lines = break_lines(doc, "— " + speaker, Z_SPEAKER, Z_COL - 2 * pad, hyphenate=False)
     inner = len(q_lines) * Z_QUOTE.leading + 2.0 + len(s_lines) * Z_SPEAKER.leading
     box_h = inner + 2 * pad
     total = box_h + 3.0  # margin below the box
@@ -852,9 +824,7 @@ def build_magazine(
     doc.set_xy(Z_LEFT, 55)
     doc.multi_cell(Z_WIDTH, 11.5, meta["cover_title"], align="L")
     y = doc.get_y() + 2
-    for ln in break_lines(
-        doc, meta["cover_sub"], Style("serif", "I", 12.5, 6.4), Z_WIDTH, False
-    ):
+    for ln in break_lines(doc, meta["cover_sub"], Style("serif", "I", 12.5, 6.4), Z_WIDTH, False):
         doc.line_at(
             Z_LEFT,
             y,
@@ -883,9 +853,7 @@ def build_magazine(
     for h in headings:
         page = str(toc_pages.get(h.text, 0)) if toc_pages else "00"
         kick = h.extra.get("kicker", "")
-        doc.line_at(
-            Z_LEFT, y, 10, Style("sans", "B", 9.5, 5.4, (190, 80, 20)), page, "L"
-        )
+        doc.line_at(Z_LEFT, y, 10, Style("sans", "B", 9.5, 5.4, (190, 80, 20)), page, "L")
         doc.line_at(
             Z_LEFT + 10,
             y,
@@ -931,9 +899,7 @@ def build_magazine(
             if b.kind == "lead":
                 for ln in break_lines(doc, b.text, Z_LEAD, Z_WIDTH):
                     doc.line_at(Z_LEFT, y, Z_WIDTH, Z_LEAD, ln.text, ln.align)
-                    doc.segments[doc.page].append(
-                        (0, "lead", ln.text, ln.hyph is not None)
-                    )
+                    doc.segments[doc.page].append((0, "lead", ln.text, ln.hyph is not None))
                     if ln.hyph:
                         doc.hyph_records.append((doc.page, *ln.hyph))
                     y += Z_LEAD.leading
@@ -943,16 +909,12 @@ def build_magazine(
                 y += Z_BYLINE.leading + 3
             elif b.kind == "para":
                 first = not items or items[-1].kind != "space" or items[-1].h < 1
-                items += text_items(
-                    doc, b.text, Z_BODY, Z_COL, first_indent=0.0 if first else 3.5
-                )
+                items += text_items(doc, b.text, Z_BODY, Z_COL, first_indent=0.0 if first else 3.5)
                 items.append(paragraph_space(1.2))
             elif b.kind == "subheading":
                 if items and items[-1].kind == "space":
                     items[-1] = paragraph_space(2.6)
-                sub = text_items(
-                    doc, b.text, Z_SUB, Z_COL, seg="heading", hyphenate=False
-                )
+                sub = text_items(doc, b.text, Z_SUB, Z_COL, seg="heading", hyphenate=False)
                 for it in sub:
                     it.keep_next = True
                 items += sub
@@ -966,9 +928,7 @@ def build_magazine(
                 items.append(paragraph_space(1.0))
             elif b.kind == "bullets":
                 for entry in b.items:
-                    items += text_items(
-                        doc, entry, Z_BODY, Z_COL, indent=4.0, bullet="•"
-                    )
+                    items += text_items(doc, entry, Z_BODY, Z_COL, indent=4.0, bullet="•")
                     items.append(paragraph_space(0.6))
                 items[-1] = paragraph_space(1.2)
             else:
@@ -1096,17 +1056,10 @@ def build_fixture(docs: dict[str, Doc], pages_text: dict[str, list[str]]) -> dic
     norm = {f: [normalise(t) for t in texts] for f, texts in pages_text.items()}
 
     def occurrences(text: str) -> list[tuple[str, int]]:
-        return [
-            (f, i + 1)
-            for f, pages in norm.items()
-            for i, t in enumerate(pages)
-            if text in t
-        ]
+        return [(f, i + 1) for f, pages in norm.items() for i, t in enumerate(pages) if text in t]
 
     passages: list[dict] = []
-    where: list[
-        tuple[int, str]
-    ] = []  # (column, segment kind) per passage, for the report
+    where: list[tuple[int, str]] = []  # (column, segment kind) per passage, for the report
     for fname, doc in docs.items():
         is_mag = fname == MAGAZINE_PDF
         for page in range(1, doc.page + 1):
@@ -1115,31 +1068,22 @@ def build_fixture(docs: dict[str, Doc], pages_text: dict[str, list[str]]) -> dic
             for col, kind, text in chunks:
                 if kind in ("heading",):
                     continue
-                cands = candidate_sentences(
-                    text, complete_ends=kind in ("quote", "caption", "lead")
-                )
+                cands = candidate_sentences(text, complete_ends=kind in ("quote", "caption", "lead"))
                 if not cands:
                     continue
                 key = (col, kind if kind in ("quote", "caption") else "body")
                 if key in picked_cols:
                     continue
                 limit = 1 if is_mag else 2
-                if (
-                    not is_mag
-                    and sum(1 for k in picked_cols if k[1] == "body") >= limit
-                ):
+                if not is_mag and sum(1 for k in picked_cols if k[1] == "body") >= limit:
                     continue
                 found = False
                 for sent in cands[len(cands) // 3 :] + cands[: len(cands) // 3]:
                     for passage in passage_options(sent)[:12]:
                         if occurrences(passage) == [(fname, page)]:
-                            passages.append(
-                                {"file": f"pdf/{fname}", "page": page, "text": passage}
-                            )
+                            passages.append({"file": f"pdf/{fname}", "page": page, "text": passage})
                             where.append((col, kind))
-                            picked_cols.add(
-                                key if is_mag else (len(picked_cols), "body")
-                            )
+                            picked_cols.add(key if is_mag else (len(picked_cols), "body"))
                             found = True
                             break
                     if found:
@@ -1175,17 +1119,10 @@ def build_fixture(docs: dict[str, Doc], pages_text: dict[str, list[str]]) -> dic
 
 
 def verify_fixture(fixture: dict, pages_text: dict[str, list[str]]) -> None:
-    norm = {
-        f"pdf/{f}": [normalise(t) for t in texts] for f, texts in pages_text.items()
-    }
+    norm = {f"pdf/{f}": [normalise(t) for t in texts] for f, texts in pages_text.items()}
     raw = {f"pdf/{f}": texts for f, texts in pages_text.items()}
     for p in fixture["passages"]:
-        hits = [
-            (f, i + 1)
-            for f, pages in norm.items()
-            for i, t in enumerate(pages)
-            if p["text"] in t
-        ]
+        hits = [(f, i + 1) for f, pages in norm.items() for i, t in enumerate(pages) if p["text"] in t]
         assert hits == [(p["file"], p["page"])], (p, hits)
     for h in fixture["hyphenated"]:
         left, right = h["broken_as"].split("|")
@@ -1217,19 +1154,11 @@ def main() -> int:
     fixture = build_fixture(docs, pages_text)
     where = fixture.pop("_where")
     verify_fixture(fixture, pages_text)
-    mag = [
-        w
-        for p, w in zip(fixture["passages"], where)
-        if p["file"].endswith(MAGAZINE_PDF)
-    ]
-    assert any(c == 2 and k == "body" for c, k in mag), (
-        "no passage from a second column"
-    )
+    mag = [w for p, w in zip(fixture["passages"], where, strict=False) if p["file"].endswith(MAGAZINE_PDF)]
+    assert any(c == 2 and k == "body" for c, k in mag), "no passage from a second column"
     assert any(k == "quote" for _, k in mag), "no passage from a quote box"
     assert manifest.page >= 16 and magazine.page >= 8, (manifest.page, magazine.page)
-    PASSAGES_JSON.write_text(
-        json.dumps(fixture, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    PASSAGES_JSON.write_text(json.dumps(fixture, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
     for f, doc in docs.items():
         size = (OUT_DIR / f).stat().st_size

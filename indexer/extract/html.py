@@ -4,7 +4,7 @@ Cascade:
 1. Metadata from the page head: `<link rel=canonical>`, `og:title`/`<title>`,
    `article:published_time`, `article:section` (categories), `article:tag` (tags), and
    WordPress's `rel="category tag"` / `rel="tag"` links as a fallback.
-2. Main content from trafilatura (comments excluded): menus, sidebars, footers and comment
+2. Main content from trafilatura (comments excluded, precision favoured): menus, sidebars, footers and comment
    forms are boilerplate and never indexed.
 3. Fallbacks from trafilatura's own metadata for title and date.
 The main content keeps its headings, so passages know the section they belong to.
@@ -60,7 +60,7 @@ def _head_metadata(tree: Any) -> dict[str, Any]:
     return {
         "url": canonical[0].strip() if canonical else "",
         "title": titles[0] if titles else "",
-        "date": (meta("article:published_time") or meta("DC.date") or [None])[0],
+        "date": next(iter(meta("article:published_time") or meta("DC.date")), None),
         "categories": list(dict.fromkeys(c for c in categories if c)),
         "tags": list(dict.fromkeys(t for t in tags if t)),
         "author": (meta("author") or meta("DC.creator") or [""])[0],
@@ -94,10 +94,11 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
         raw.decode("utf-8", errors="replace"),
         include_comments=False,
         include_tables=True,
+        favor_precision=True,  # drops donation boxes and author bios that recall mode keeps
         with_metadata=True,
         output_format="python",
     )
-    if result is None or result.body is None:
+    if result is None or isinstance(result, dict) or result.body is None:
         raise EmptyDocument("no main content found")
     blocks = body_blocks(result.body)
     passages = make_passages(blocks, settings.passage_min_words, settings.passage_max_words)

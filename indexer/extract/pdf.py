@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from ..config import IndexerSettings
 from ..documents import Document, Skip
@@ -33,8 +33,8 @@ from ..errors import (
     CorruptFile,
     EmptyDocument,
     EncryptedPdf,
-    NoTextLayer,
     NotAPdf,
+    NoTextLayer,
     UnreadableText,
 )
 from ..passages import Block, make_passages
@@ -125,7 +125,7 @@ def _largest_text(page: Any) -> str:
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[^\W_]{3,}", fold(text).lower())}
+    return set(re.findall(r"[^\W_]{3,}", fold(text).lower()))
 
 
 def _trusted_title(candidate: str, first_pages: str) -> bool:
@@ -184,13 +184,13 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
     raw: list[str] = []
     images: list[bool] = []
     failures: dict[int, str] = {}
-    for n, page in enumerate(reader.pages):
+    for n, pdf_page in enumerate(reader.pages):
         try:
-            raw.append(page.extract_text() or "")
+            raw.append(pdf_page.extract_text() or "")
         except Exception as exc:  # one damaged page must not lose the document
             failures[n + 1] = "corrupt: " + _message(exc)
             raw.append("")
-        images.append(_has_images(page))
+        images.append(_has_images(pdf_page))
     pages = clean_pages(raw, images)
     skips: list[Skip] = []
     for page in pages:
@@ -209,9 +209,7 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
             raise NoTextLayer(f"{total} page(s) of images without text; needs OCR")
         raise EmptyDocument(f"no words on any of {total} page(s)")
     blocks = [
-        Block(par.text, page.number, par.start, par.is_heading)
-        for page in usable
-        for par in page.paragraphs
+        Block(par.text, page.number, par.start, par.is_heading) for page in usable for par in page.paragraphs
     ]
     passages = make_passages(blocks, settings.passage_min_words, settings.passage_max_words)
     meta = _metadata(reader)

@@ -167,11 +167,7 @@ def text_problem(text: str) -> str:
     visible = [ch for ch in text if not ch.isspace()]
     if not visible:
         return "empty"
-    bad = sum(
-        1
-        for ch in visible
-        if unicodedata.category(ch) in {"Cc", "Co", "Cn", "Cs"} or ch == "\ufffd"
-    )
+    bad = sum(1 for ch in visible if unicodedata.category(ch) in {"Cc", "Co", "Cn", "Cs"} or ch == "\ufffd")
     if bad / len(visible) > 0.1:
         return "unreadable text"
     letters = [ch for ch in visible if ch.isalpha()]
@@ -183,7 +179,12 @@ def text_problem(text: str) -> str:
         for token in tokens:
             scripts = {_script(ch) for ch in token if ch.isalpha()}
             scripts.discard("LATIN")
-            if len(scripts) >= 2 or (scripts and any(_script(ch) == "LATIN" for ch in token if ch.isalpha()) and len(token) > 3 and not scripts <= {"CJK"}):
+            if len(scripts) >= 2 or (
+                scripts
+                and any(_script(ch) == "LATIN" for ch in token if ch.isalpha())
+                and len(token) > 3
+                and not scripts <= {"CJK"}
+            ):
                 mixed += 1
         if mixed / len(tokens) > 0.3:
             return "unreadable text"

@@ -23,7 +23,23 @@ from . import Extraction, files_url
 from .html import parse_date
 
 INDEXED_TYPES = {"post", "page"}
-BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption"}
+BLOCK_TAGS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "blockquote",
+    "pre",
+    "td",
+    "th",
+    "dd",
+    "dt",
+    "figcaption",
+}
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 BLOCK_XPATH = " | ".join(f".//{tag}" for tag in sorted(BLOCK_TAGS))
 
@@ -106,7 +122,9 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
     root = tree.getroot()
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
-        raise UnsupportedFormat(f"XML with root <{lxml.etree.QName(root).localname}> is not a WordPress export")
+        raise UnsupportedFormat(
+            f"XML with root <{lxml.etree.QName(root).localname}> is not a WordPress export"
+        )
     out = Extraction()
     for n, item in enumerate(channel.iter("item")):
         post_type = _wp(item, "post_type") or "post"
@@ -127,7 +145,8 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
         if not passages and not title:
             out.skips.append(Skip(label, "empty: no title and no content"))
             continue
-        categories, tags = [], []
+        categories: list[str] = []
+        tags: list[str] = []
         for cat in item.findall("category"):
             name = one_line(cat.text or "")
             if name:

@@ -21,7 +21,7 @@ def search_endpoint(
     handle: HandleDep,
     settings: SettingsDep,
     synonyms: SynonymsDep,
-    type: Literal["blog", "pdf"] | None = None,  # noqa: A002 - the contract's name
+    type: Literal["blog", "pdf"] | None = None,
     year: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
     tag: Annotated[str | None, Query(max_length=100)] = None,

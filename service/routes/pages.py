@@ -19,7 +19,7 @@ from ..deps import HandleDep, SettingsDep, SynonymsDep
 router = APIRouter()
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
-MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split()
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
 # Saved web pages from the corpus may carry the original site's scripts: never run them.
 SANDBOX = "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inline'"
 
@@ -42,7 +42,9 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def search_page(request: Request, handle: HandleDep, settings: SettingsDep, synonyms: SynonymsDep) -> Response:
+def search_page(
+    request: Request, handle: HandleDep, settings: SettingsDep, synonyms: SynonymsDep
+) -> Response:
     params = request.query_params
     q = " ".join(params.get("q", "").split())[:500]
     kind = params.get("type") if params.get("type") in {"blog", "pdf"} else None
@@ -100,7 +102,9 @@ def widget(request: Request) -> Response:
     headers = {
         "ETag": etag,
         # A versioned URL never changes content; the plain URL must be revalidated (cheap 304).
-        "Cache-Control": "public, max-age=31536000, immutable" if versioned else "public, max-age=300, must-revalidate",
+        "Cache-Control": "public, max-age=31536000, immutable"
+        if versioned
+        else "public, max-age=300, must-revalidate",
         "Access-Control-Allow-Origin": "*",
     }
     if request.headers.get("if-none-match") == etag:
@@ -114,8 +118,10 @@ def corpus_file(path: str, handle: HandleDep, settings: SettingsDep) -> Response
         root = settings.corpus or Path(str(snap.info.get("corpus_dir", "corpus")))
     base = root.resolve()
     target = (base / path).resolve()
-    if not target.is_relative_to(base) or not target.is_file() or any(
-        part.startswith(".") for part in target.relative_to(base).parts
+    if (
+        not target.is_relative_to(base)
+        or not target.is_file()
+        or any(part.startswith(".") for part in target.relative_to(base).parts)
     ):
         raise HTTPException(404, "Bestand niet gevonden.")
     media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"

@@ -1,0 +1,57 @@
+# Vindplaats task menu. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+INDEX := var/index
+CORPUS := corpus
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CORPUS_FILES := $(shell find $(CORPUS) -type f 2>/dev/null)
+
+.PHONY: run serve index test lint format bench bench-relevance install clean
+
+## install: create .venv and install the project with its test tools (again when pyproject.toml changes)
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -c "import lxml_html_clean, trafilatura, whoosh, Stemmer, pypdf, wordfreq"
+	touch $@
+
+## index: build var/index from corpus/ (again whenever a file in corpus/ changed)
+index: $(INDEX).stamp
+$(INDEX).stamp: $(VENV)/.installed $(CORPUS_FILES)
+	@mkdir -p var
+	$(PY) -m indexer build $(CORPUS) --index $(INDEX) --base-url http://$(HOST):$(PORT)
+	touch $@
+
+## run: install, index and serve on http://127.0.0.1:8000
+run: index
+	$(PY) -m service --index $(INDEX) --host $(HOST) --port $(PORT) --corpus $(CORPUS)
+
+## lint: ruff (lint + format check) and mypy
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+## format: apply ruff's fixes and formatting
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## test: lint, then the whole suite (browser tests included)
+test: lint
+	$(PY) -m pytest
+
+## bench: indexing speed, PDF pages/s, query and /suggest latency (prints numbers, asserts nothing)
+bench: $(VENV)/.installed
+	$(PY) -m bench.speed
+
+## bench-relevance: nDCG@10, MRR@10, recall@10 of the baseline and the current pipeline
+bench-relevance: $(VENV)/.installed
+	$(PY) -m bench.relevance
+
+clean:
+	rm -rf var $(VENV)

@@ -1,0 +1,69 @@
+"""Shared fixtures: a tiny corpus built once per session, and an in-process client on it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer import IndexerSettings, IndexReport, build_index
+from service import ServiceSettings, create_app
+
+from .fixtures import write_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+REALWORLD = REPO.parent / "shared" / "realworld"
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="session")
+def tiny_build(
+    tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[IndexerSettings, IndexReport]:
+    settings = IndexerSettings(
+        corpus_dir=tiny_corpus,
+        index_dir=tmp_path_factory.mktemp("idx") / "index",
+        base_url="http://test.local",
+        workers=2,
+    )
+    return settings, build_index(settings)
+
+
+@pytest.fixture(scope="session")
+def client(tiny_build: tuple[IndexerSettings, IndexReport]) -> Iterator[TestClient]:
+    settings, _ = tiny_build
+    app = create_app(ServiceSettings(index=settings.index_dir, corpus=settings.corpus_dir))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def corpus_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[IndexerSettings, IndexReport]:
+    """The real corpus/ of the repository, built once."""
+    settings = IndexerSettings(
+        corpus_dir=REPO / "corpus",
+        index_dir=tmp_path_factory.mktemp("corpus-idx") / "index",
+        base_url="http://127.0.0.1:8000",
+    )
+    return settings, build_index(settings)
+
+
+@pytest.fixture(scope="session")
+def corpus_client(corpus_build: tuple[IndexerSettings, IndexReport]) -> Iterator[TestClient]:
+    settings, _ = corpus_build
+    app = create_app(ServiceSettings(index=settings.index_dir, corpus=settings.corpus_dir))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def realworld(*parts: str) -> Path:
+    path = REALWORLD.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not present")
+    return path

@@ -1,0 +1,93 @@
+"""The Dutch analysis chain: the same terms for the forms a visitor and an author use."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import analyze, dutch_analyzer, spelling_analyzer, stem
+from indexer.compounds import split
+from indexer.text import clean_text
+
+
+def terms(text: str, mode: str = "query") -> list[str]:
+    return analyze(text, mode=mode)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("gemeente", "gemeenten"),
+        ("gemeente", "gemeentes"),
+        ("coöperatie", "cooperatie"),
+        ("coöperatie", "coöperaties"),
+        ("sociaal", "sociale"),
+        ("decentralisatie", "decentralisaties"),
+        ("cliënt", "cliënten"),
+        ("financiële", "financieel"),
+        ("wijkteam", "wijkteams"),
+        ("aanbesteding", "aanbestedingen"),
+    ],
+)
+def test_forms_share_one_term(a: str, b: str) -> None:
+    assert terms(a) == terms(b)
+
+
+def test_gemeente_is_not_stemmed_into_menen() -> None:
+    assert terms("gemeente") != terms("menen")
+
+
+def test_question_words_and_stopwords_are_dropped() -> None:
+    assert terms("hoe betrek ik de burgers bij de wijk") == terms("betrek burgers wijk")
+
+
+def test_compound_parts_are_indexed_at_the_compound_position() -> None:
+    tokens = [
+        (t.text, t.pos) for t in dutch_analyzer()("de aanbestedingsprocedure", mode="index", positions=True)
+    ]
+    compound_pos = tokens[0][1]
+    texts = {text for text, pos in tokens if pos == compound_pos}
+    assert stem("aanbesteding") in texts and stem("procedure") in texts
+
+
+def test_queries_are_not_decompounded() -> None:
+    assert terms("jeugdzorg") == [stem("jeugdzorg")]
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("aanbestedingsprocedure", ("aanbesteding", "procedure")),
+        ("zorgaanbieders", ("zorg", "aanbieders")),
+        ("jeugdzorg", ("jeugd", "zorg")),
+        ("participatiewet", ("participatie", "wet")),
+    ],
+)
+def test_compound_splits(word: str, parts: tuple[str, ...]) -> None:
+    assert split(word) == parts
+
+
+@pytest.mark.parametrize(
+    "word", ["ondersteuning", "maatschappelijk", "uitnodiging", "gemeenten", "verantwoordelijkheid"]
+)
+def test_derivations_are_not_split(word: str) -> None:
+    assert split(word) == ()
+
+
+def test_ligatures_and_hidden_characters_are_normalised() -> None:
+    assert terms("ﬁnanciële") == terms("financiële")
+    # Extraction cleans hidden characters before analysis sees the text.
+    assert terms(clean_text("wijk\u200bteam\u202e")) == terms("wijkteam")
+
+
+def test_spelling_analyzer_keeps_surface_words() -> None:
+    assert [t.text for t in spelling_analyzer()("De Coöperaties")] == ["de", "cooperaties"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_analysis_never_fails(text: str) -> None:
+    for mode in ("index", "query"):
+        out = analyze(text, mode=mode)
+        assert all(isinstance(t, str) and t for t in out)

@@ -1,0 +1,114 @@
+"""Building and updating: reports, skips with reasons, atomic swaps, exit codes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer import IndexerSettings, IndexReport, build_index, store, update_index
+from indexer.errors import ConfigError
+
+from ..conftest import REPO
+
+
+def test_build_report_accounts_for_every_file(tiny_build: tuple[IndexerSettings, IndexReport]) -> None:
+    _, report = tiny_build
+    assert report.files == 7
+    assert report.documents == 5  # 2 blog pages, 1 note, 1 published WXR post, 1 PDF
+    whole = {s.source: s.reason for s in report.skipped_files}
+    assert whole["pdf/geen-pdf.pdf"].startswith("not a PDF")
+    assert whole["pdf/kapot.pdf"].startswith("corrupt: ")
+    parts = {s.reason for s in report.skips if " item " in s.source}
+    assert parts == {"status draft", "status private"}
+
+
+def test_index_dir_is_a_link_to_a_complete_build(tiny_build: tuple[IndexerSettings, IndexReport]) -> None:
+    settings, _ = tiny_build
+    assert settings.index_dir.is_symlink()
+    info = store.read_build_info(settings.index_dir.resolve())
+    assert info["documents"] == 5 and info["schema_version"] == store.SCHEMA_VERSION
+
+
+def _copy(settings: IndexerSettings, tmp_path: Path) -> IndexerSettings:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(settings.corpus_dir, corpus)
+    return IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "idx" / "index", workers=1)
+
+
+def test_failed_build_leaves_served_index_intact(
+    tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _copy(tiny_build[0], tmp_path)
+    build_index(settings)
+    before = settings.index_dir.resolve()
+
+    def explode(*args: object) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "add_document", explode)
+    with pytest.raises(OSError, match="disk full"):
+        build_index(settings)
+    assert settings.index_dir.resolve() == before
+    assert store.read_build_info(before)["documents"] == 5
+    assert len(list(store.builds_dir(settings.index_dir).iterdir())) == 1  # the failed build is gone
+
+
+def test_update_handles_new_changed_and_deleted_files(
+    tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path
+) -> None:
+    settings = _copy(tiny_build[0], tmp_path)
+    build_index(settings)
+    (settings.corpus_dir / "notes" / "decentralisaties.md").unlink()
+    page = settings.corpus_dir / "blog" / "subsidie-of-aanbesteden.html"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("Subsidie of aanbesteden?", "Subsidie of opdracht?"), "utf-8"
+    )
+    (settings.corpus_dir / "notes" / "nieuw.md").write_text(
+        "---\ntitle: Nieuwe notitie\n---\n" + "Een nieuwe notitie over buurtbudgetten en bewoners. " * 10,
+        encoding="utf-8",
+    )
+    report = update_index(settings)
+    assert (report.added, report.changed, report.deleted, report.extracted) == (1, 1, 1, 2)
+    assert report.documents == 5
+    ix = store.open_index(settings.index_dir)
+    with ix.searcher() as s:
+        titles = {d["title"] for d in s.documents(record="doc")}
+    assert "Subsidie of opdracht?" in titles and "Nieuwe notitie" in titles
+    assert "Begrippen: decentralisaties" not in titles
+    # Nothing changed: nothing is extracted again.
+    again = update_index(settings)
+    assert again.extracted == 0 and again.documents == 5
+
+
+def test_settings_reject_bad_values() -> None:
+    with pytest.raises(ConfigError, match="VINDPLAATS_WORKERS has value 'many'"):
+        IndexerSettings.from_env({"VINDPLAATS_WORKERS": "many"})
+    with pytest.raises(ConfigError, match="base_url"):
+        IndexerSettings.from_env({}, base_url="ftp://x")
+    assert IndexerSettings.from_env({"VINDPLAATS_INDEX": "/tmp/x"}).index_dir == Path("/tmp/x")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", *args], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+
+
+def test_cli_exit_codes(tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path) -> None:
+    corpus = tiny_build[0].corpus_dir
+    missing = run_cli("build", str(tmp_path / "nope"), "--index", str(tmp_path / "i"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    usage = run_cli("build")
+    assert usage.returncode == 2
+    strict = run_cli("build", str(corpus), "--index", str(tmp_path / "i"), "--strict")
+    assert strict.returncode == 1
+    assert "skipped pdf/kapot.pdf: corrupt" in strict.stdout
+    assert "skipped pdf/geen-pdf.pdf: not a PDF" in strict.stdout
+    ok = run_cli("build", str(corpus), "--index", str(tmp_path / "i"))
+    assert ok.returncode == 0 and "5 documents" in ok.stdout
+    stats = run_cli("stats", "--index", str(tmp_path / "i"))
+    assert stats.returncode == 0 and '"documents": 5' in stats.stdout
