@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from whoosh.analysis import (
@@ -46,11 +47,15 @@ from .text import fold
 TOKEN_PATTERN = r"[^\W_]+"
 MAX_TOKEN_CHARS = 40
 
-# Snowball's Dutch stopword list, plus question words and pronouns that dominate
-# natural-language queries ("hoe betrek ik burgers bij de wijk") without carrying meaning.
-STOPWORDS = frozenset(
-    ["de", "en", "van", "ik", "te", "dat", "die", "in", "een", "hij", "het", "niet", "zijn", "is", "was", "op", "aan", "met", "als", "voor", "had", "er", "maar", "om", "hem", "dan", "zou", "of", "wat", "mijn", "men", "dit", "zo", "door", "over", "ze", "zich", "bij", "ook", "tot", "je", "mij", "uit", "der", "daar", "haar", "naar", "heb", "hoe", "heeft", "hebben", "deze", "u", "want", "nog", "zal", "me", "zij", "nu", "ge", "geen", "omdat", "iets", "worden", "toch", "al", "waren", "veel", "meer", "doen", "toen", "moet", "ben", "zonder", "kan", "hun", "dus", "alles", "onder", "ja", "eens", "hier", "wie", "werd", "altijd", "doch", "wordt", "wezen", "kunnen", "ons", "zelf", "tegen", "na", "reeds", "wil", "kon", "niets", "uw", "iemand", "geweest", "andere", "waar", "wanneer", "waarom", "welke", "welk", "wij", "we", "jij", "jullie", "mijn", "onze", "kun", "kunt", "moeten", "mag", "mogen", "hoeveel", "waarmee", "waarvoor", "wel"]
-)
+STOPWORDS_FILE = Path(__file__).parent / "data" / "stopwords_nl.txt"
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Snowball's Dutch list plus question words; see data/stopwords_nl.txt."""
+    lines = STOPWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
+
 
 # Stems that Snowball gets wrong for this site's vocabulary. Keys are folded, lowercased words.
 STEM_OVERRIDES: dict[str, str] = {
@@ -198,7 +203,7 @@ def _all_parts(word: str, min_zipf: float) -> tuple[str, ...]:
 def _base(stemming: str | None, decompound: bool, stop: bool) -> CompositeAnalyzer:
     chain: Any = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldFilter() | LengthFilter()
     if stop:
-        chain = chain | StopFilter(stoplist=STOPWORDS, minsize=1)
+        chain = chain | StopFilter(stoplist=stopwords(), minsize=1)
     if decompound:
         chain = chain | DecompoundFilter()
     if stemming:

@@ -35,7 +35,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "tools" / "blog_src"
 OUT = ROOT / "corpus" / "blog"
 SITE = "https://www.maatschappelijkaanbesteden.nl"
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
+MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 
 def slugify(text: str) -> str:

@@ -19,7 +19,20 @@ from ..deps import HandleDep, SettingsDep, SynonymsDep
 router = APIRouter()
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
+MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 # Saved web pages from the corpus may carry the original site's scripts: never run them.
 SANDBOX = "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inline'"
 

@@ -261,16 +261,15 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
 
     option(r, i) {
       const url = this.urls[i];
-      const a = el("a", { role: "option", id: `o${i}`, tabindex: "-1", "aria-selected": "false",
-        "aria-labelledby": `t${i}`, "aria-describedby": `d${i}` });
+      // The option's name is all its text (title, badge, date, snippet), as axe's label-in-name rule asks.
+      const a = el("a", { role: "option", id: `o${i}`, tabindex: "-1", "aria-selected": "false" });
       if (url) a.href = url;
       const pdf = r.type === "pdf";
       const badge = el("span", { class: pdf ? "b pdf" : "b" }, pdf ? "PDF" + (r.page ? ` · p. ${r.page}` : "") : "Blog");
       const date = dutchDate(r.date);
       const meta = el("span", { class: "m" }, badge);
       if (date) meta.append(el("time", { datetime: r.date.slice(0, 10) }, date));
-      const desc = el("span", { id: `d${i}` }, meta, snippet(r.snippet));
-      a.append(el("span", { class: "t", id: `t${i}` }, String(r.title || url || "")), desc);
+      a.append(el("span", { class: "t" }, String(r.title || url || "")), meta, snippet(r.snippet));
       return el("li", { role: "none" }, a);
     }
 

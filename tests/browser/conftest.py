@@ -249,7 +249,8 @@ def host(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "hostile.html": host_page(service.url, widget, HOSTILE_CSS),
         "options.html": host_page(
             service.url,
-            '<vindplaats-search max-results="2" type="pdf" label="Zoek in de PDF\'s" show-label '
+            f'<vindplaats-search endpoint="{service.url}/" max-results="2" type="pdf" '
+            'label="Zoek in de PDF\'s" show-label '
             'placeholder="Zoek een passage" text-all="Alle PDF-resultaten"></vindplaats-search>',
         ),
     }

@@ -1,0 +1,38 @@
+"""axe-core finds no serious or critical problems on the results page or the open search box."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import Service, Widget, run_axe, summarize
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+BLOCKING = {"serious", "critical"}
+
+
+def check(page: Page, axe: Path, what: str) -> None:
+    violations = run_axe(page, axe)
+    print(f"axe on {what}: {summarize(violations)}")
+    assert [v["id"] for v in violations if v["impact"] in BLOCKING] == [], summarize(violations)
+
+
+def test_results_page_has_no_serious_violations(page: Page, service: Service, axe_source: Path) -> None:
+    page.goto(f"{service.url}/?q=sociaal+domein")
+    expect(page.locator("ol.results > li").first).to_be_visible()
+    check(page, axe_source, "/?q=sociaal+domein")
+
+
+def test_open_widget_has_no_serious_violations(widget: Widget, axe_source: Path) -> None:
+    widget.open().search("sociaal domein")
+    expect(widget.options.first).to_be_visible()
+    widget.input.press("ArrowDown")
+    check(widget.page, axe_source, "host page, widget open")
+
+
+def test_widget_suggestion_state_has_no_serious_violations(widget: Widget, axe_source: Path) -> None:
+    widget.open("options.html").search("decentr")
+    expect(widget.message).to_contain_text("Bedoelde u")
+    check(widget.page, axe_source, "host page, widget with 'Bedoelde u'")
