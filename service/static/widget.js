@@ -51,11 +51,11 @@ a:hover,a[aria-selected=true]{background:var(--vp-hover,#eef4f9);box-shadow:inse
 .m{display:block;margin:.15em 0;font-size:.8em;color:var(--vp-muted,#55555c)}
 .b{display:inline-block;margin-right:.5em;padding:0 .4em;border-radius:3px;font-weight:700;background:#e7eef5;color:#123}
 .b.pdf{background:#fde8e4;color:#6b1a0c}
-.s{display:block;font-size:.9em;overflow-wrap:anywhere}
+.s{display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:3;overflow:hidden;font-size:.9em;overflow-wrap:anywhere}
 mark{background:var(--vp-mark,#fff1a8);color:inherit;padding:0 .1em;border-radius:2px}
 p{padding:.7em .8em;color:var(--vp-muted,#55555c)}
 button{padding:0;border:0;background:none;color:var(--vp-accent,#0b5c8a);text-decoration:underline;cursor:pointer;font-weight:600}
-.all{color:var(--vp-accent,#0b5c8a);text-decoration:underline;font-weight:600;border:0}
+.all{position:sticky;bottom:0;background:var(--vp-bg,#fff);color:var(--vp-accent,#0b5c8a);text-decoration:underline;font-weight:600;border:0;box-shadow:0 -1px var(--vp-line,#e3e6ea)}
 a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);outline-offset:-3px}`;
 
   const HTML = `<style>${CSS}</style><div class="box" role="search">

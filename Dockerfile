@@ -1,0 +1,32 @@
+# Vindplaats: search service with the corpus indexed at build time.
+#   docker build -t vindplaats . && docker run -p 8000:8000 vindplaats
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    VINDPLAATS_INDEX=/app/var/index \
+    VINDPLAATS_CORPUS=/app/corpus
+
+RUN useradd --create-home --uid 10001 vindplaats
+WORKDIR /app
+
+# Dependencies first, so a change to the code or corpus does not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir -p indexer service && touch indexer/__init__.py service/__init__.py \
+    && pip install . && pip uninstall -y vindplaats
+
+COPY indexer ./indexer
+COPY service ./service
+COPY corpus ./corpus
+# The public address of the service, used in the links of indexed PDFs and pages.
+ARG BASE_URL=http://127.0.0.1:8000
+RUN pip install --no-deps . \
+    && python -m indexer build corpus --index var/index --base-url "$BASE_URL" \
+    && chown -R vindplaats:vindplaats /app/var
+
+USER vindplaats
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status != 200)"
+CMD ["python", "-m", "service", "--index", "/app/var/index", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,49 @@
+"""Docs and packaging stay true: every setting documented, the Dockerfile does what it says."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import indexer
+import service
+from indexer.config import IndexerSettings, env_name
+from service.config import ENV_PREFIX, ServiceSettings
+
+from .conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_in_the_readme() -> None:
+    names = {env_name(f.name) for f in dataclasses.fields(IndexerSettings)}
+    names |= {ENV_PREFIX + f.name.upper() for f in dataclasses.fields(ServiceSettings)}
+    missing = sorted(n for n in names if f"`{n}`" not in README)
+    assert not missing, f"README lacks {missing}"
+
+
+def test_readme_shows_the_two_commands() -> None:
+    assert "make run" in README and "make test" in README
+
+
+def test_public_names_are_exported() -> None:
+    for module in (indexer, service):
+        for name in module.__all__:
+            assert hasattr(module, name)
+
+
+def test_dockerfile_properties() -> None:
+    assert re.search(r"^FROM python:3\.11-slim", DOCKERFILE, re.M)
+    assert re.search(r"^USER (?!root)\S+", DOCKERFILE, re.M), "runs as a non-root user"
+    assert "python -m indexer build" in DOCKERFILE, "index built at image build"
+    assert re.search(r"^HEALTHCHECK .*", DOCKERFILE, re.M) and "/health" in DOCKERFILE
+    assert re.search(r"^EXPOSE 8000", DOCKERFILE, re.M)
+    assert "0.0.0.0" in DOCKERFILE and "--port\", \"8000\"" in DOCKERFILE
+    # dependencies are installed before the source is copied (layer caching)
+    assert DOCKERFILE.index("pip install .") < DOCKERFILE.index("COPY indexer")
+
+
+def test_ci_runs_exactly_make_test() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^make test$", ci, re.M)
