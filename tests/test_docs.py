@@ -39,7 +39,7 @@ def test_dockerfile_properties() -> None:
     assert "python -m indexer build" in DOCKERFILE, "index built at image build"
     assert re.search(r"^HEALTHCHECK .*", DOCKERFILE, re.M) and "/health" in DOCKERFILE
     assert re.search(r"^EXPOSE 8000", DOCKERFILE, re.M)
-    assert "0.0.0.0" in DOCKERFILE and "--port\", \"8000\"" in DOCKERFILE
+    assert "0.0.0.0" in DOCKERFILE and '--port", "8000"' in DOCKERFILE
     # dependencies are installed before the source is copied (layer caching)
     assert DOCKERFILE.index("pip install .") < DOCKERFILE.index("COPY indexer")
 

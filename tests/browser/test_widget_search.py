@@ -12,7 +12,9 @@ from playwright.sync_api import Page, Request, Route, expect
 pytestmark = pytest.mark.browser
 
 
-def test_typing_shows_results_and_announces_the_count(widget: Widget, service: Service, console: Console) -> None:
+def test_typing_shows_results_and_announces_the_count(
+    widget: Widget, service: Service, console: Console
+) -> None:
     expected = service.search("sociaal domein", per_page=5)
     assert expected["results"], "the fixture corpus should match 'sociaal domein'"
 
@@ -41,7 +43,9 @@ def test_dates_are_dutch(widget: Widget) -> None:
     expect(widget.options.first.locator("time")).to_have_attribute("datetime", "2018-02-01")
 
 
-def test_arrow_down_twice_and_enter_opens_the_second_result(widget: Widget, service: Service, page: Page) -> None:
+def test_arrow_down_twice_and_enter_opens_the_second_result(
+    widget: Widget, service: Service, page: Page
+) -> None:
     results = service.search("sociaal domein", per_page=5)["results"]
     second = results[1]["url"]
     widget.open().search("sociaal domein")
@@ -69,7 +73,9 @@ def test_arrow_keys_wrap_around(widget: Widget) -> None:
     expect(widget.input).to_be_focused()
 
 
-def test_enter_without_a_chosen_result_opens_the_results_page(widget: Widget, service: Service, page: Page) -> None:
+def test_enter_without_a_chosen_result_opens_the_results_page(
+    widget: Widget, service: Service, page: Page
+) -> None:
     widget.open().search("wijkteams")
     expect(widget.options.first).to_be_visible()
     with page.expect_navigation(url=f"{service.url}/?q=wijkteams"):
@@ -137,11 +143,27 @@ def test_a_slow_stale_response_is_cancelled_and_never_shown(widget: Widget, page
     widget.input.fill("keukentafelgesprek")
     expect(widget.options.first.locator(".t")).to_have_text("Het keukentafelgesprek in de praktijk")
     assert any("q=wijkteams" in r.url for r in failed), "the stale request should have been aborted"
-    stale = {"query": "wijkteams", "total": 1, "suggestion": None, "results": [
-        {"type": "blog", "title": "VEROUDERD", "url": "https://voorbeeld.nl/oud/", "snippet": "oud", "date": None}]}
+    stale = {
+        "query": "wijkteams",
+        "total": 1,
+        "suggestion": None,
+        "results": [
+            {
+                "type": "blog",
+                "title": "VEROUDERD",
+                "url": "https://voorbeeld.nl/oud/",
+                "snippet": "oud",
+                "date": None,
+            }
+        ],
+    }
     try:
-        held[0].fulfill(status=200, content_type="application/json", body=json.dumps(stale),
-                        headers={"Access-Control-Allow-Origin": "*"})
+        held[0].fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps(stale),
+            headers={"Access-Control-Allow-Origin": "*"},
+        )
     except Exception:
         pass
     page.wait_for_timeout(200)

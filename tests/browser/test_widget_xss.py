@@ -21,7 +21,9 @@ return {
 """
 
 
-def test_markup_in_indexed_documents_is_shown_as_text(widget: Widget, service: Service, console: Console) -> None:
+def test_markup_in_indexed_documents_is_shown_as_text(
+    widget: Widget, service: Service, console: Console
+) -> None:
     api = service.search("onerror", per_page=5)
     assert api["results"][0]["title"] == XSS_TITLE
     assert "&lt;img" in api["results"][0]["snippet"]
@@ -53,16 +55,26 @@ HOSTILE_RESPONSE = {
             "snippet": '<img src=x onerror="window.__xss=5"><mark onclick="window.__xss=6">a</mark> <mark>b</mark>'
             " <MARK>c</MARK> &lt;i&gt;d&lt;/i&gt; &amp;amp; &#x3C;e&#62;",
         },
-        {"type": "pdf", "title": "veilig", "url": "https://voorbeeld.nl/ok.pdf#page=2", "page": 2,
-         "date": None, "snippet": "<mark>ok</mark>"},
+        {
+            "type": "pdf",
+            "title": "veilig",
+            "url": "https://voorbeeld.nl/ok.pdf#page=2",
+            "page": 2,
+            "date": None,
+            "snippet": "<mark>ok</mark>",
+        },
     ],
 }
 
 
 def test_only_exact_mark_tags_and_http_links_survive_a_hostile_api(widget: Widget, page: Page) -> None:
     def hostile(route: Route) -> None:
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(HOSTILE_RESPONSE),
-                      headers={"Access-Control-Allow-Origin": "*"})
+        route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps(HOSTILE_RESPONSE),
+            headers={"Access-Control-Allow-Origin": "*"},
+        )
 
     widget.open()
     page.route("**/search?*", hostile)
