@@ -11,7 +11,7 @@ two builds of the same corpus give the same index.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,18 +57,26 @@ class IndexReport:
         }
 
 
-def _collect(files: list[SourceFile], settings: IndexerSettings, progress: Progress | None) -> list[Outcome]:
-    outcomes: list[Outcome] = []
-    for n, outcome in enumerate(extract_all(files, settings), start=1):
-        outcomes.append(outcome)
+def _in_order(files: list[SourceFile], settings: IndexerSettings, progress: Progress | None) -> Iterator[Outcome]:
+    """Extraction outcomes in source order, as soon as each is available.
+
+    Workers finish in any order; holding early finishers back until their predecessors arrive
+    keeps the index identical from build to build while writing overlaps extraction.
+    """
+    position = {f.source: n for n, f in enumerate(files)}
+    waiting: dict[int, Outcome] = {}
+    next_up = 0
+    for done, outcome in enumerate(extract_all(files, settings), start=1):
         if progress:
-            progress(n, len(files), outcome.file.source)
-    outcomes.sort(key=lambda o: o.file.source)
-    return outcomes
+            progress(done, len(files), outcome.file.source)
+        waiting[position[outcome.file.source]] = outcome
+        while next_up in waiting:
+            yield waiting.pop(next_up)
+            next_up += 1
 
 
 def _write(
-    ix: Any, outcomes: list[Outcome], report: IndexReport, manifest: dict[str, Any], delete: list[str]
+    ix: Any, outcomes: Iterable[Outcome], report: IndexReport, manifest: dict[str, Any], delete: list[str]
 ) -> None:
     with store.writer(ix) as w:
         store.delete_sources(w, delete)
@@ -122,10 +130,9 @@ def build_index(settings: IndexerSettings, progress: Progress | None = None) -> 
     build_dir = store.new_build_dir(settings.index_dir)
     try:
         report = IndexReport(extracted=len(files), added=len(files))
-        outcomes = _collect(files, settings, progress)
         ix = store.create_index(build_dir)
         manifest: dict[str, Any] = {}
-        _write(ix, outcomes, report, manifest, delete=[])
+        _write(ix, _in_order(files, settings, progress), report, manifest, delete=[])
         return _finish(build_dir, settings, manifest, report, started)
     except BaseException:
         store.discard(build_dir)
@@ -152,9 +159,9 @@ def update_index(settings: IndexerSettings, progress: Progress | None = None) ->
     )
     build_dir = store.copy_build(settings.index_dir)
     try:
-        outcomes = _collect(todo, settings, progress)
         manifest = {k: v for k, v in old.items() if k in present}
         ix = store.open_index_in(build_dir)
+        outcomes = _in_order(todo, settings, progress)
         _write(ix, outcomes, report, manifest, delete=[f.source for f in todo] + deleted)
         return _finish(build_dir, settings, manifest, report, started)
     except BaseException:

@@ -199,6 +199,7 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
       const q = raw.trim().slice(0, 500);
       if (!q) return this.reset();
       const id = ++this.seq;
+      if (this.ctl) this.ctl.abort();
       this.ctl = new AbortController();
       this.pop.setAttribute("aria-busy", "true");
       this.say(this.text("text-loading"));

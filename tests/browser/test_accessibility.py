@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Service, Widget, run_axe, summarize
 from playwright.sync_api import Page, expect
+
+from .support import Service, Widget, run_axe, summarize
 
 pytestmark = pytest.mark.browser
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SCREENSHOTS, Host, Service, Widget
 from playwright.sync_api import Browser, Page, expect
+
+from .support import SCREENSHOTS, Host, Service, Widget
 
 pytestmark = pytest.mark.browser
 

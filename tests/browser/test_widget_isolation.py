@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Widget
 from playwright.sync_api import expect
+
+from .support import Widget
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import gzip
 
 import pytest
-from conftest import REPO
+
+from .support import REPO
 
 pytestmark = pytest.mark.browser
 

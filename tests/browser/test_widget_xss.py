@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import XSS_TITLE, Console, Service, Widget
 from playwright.sync_api import Page, Route, expect
+
+from .support import XSS_TITLE, Console, Service, Widget
 
 pytestmark = pytest.mark.browser
 

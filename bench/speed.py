@@ -1,0 +1,154 @@
+"""`make bench`: indexing speed, PDF pages per second, query and /suggest latency, memory.
+
+Prints numbers; asserts nothing. Run from the repository root: `python -m bench.speed`.
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+from indexer import IndexerSettings, build_index, store
+from indexer.config import IndexerSettings as Settings
+from indexer.errors import ExtractionError
+from indexer.extract import extract_file
+from service.config import DEFAULT_SYNONYMS
+from service.reader import load_snapshot
+from service.search import SearchRequest, run_search, suggest
+from service.synonyms import Synonyms
+
+REPO = Path(__file__).resolve().parent.parent
+REALWORLD = REPO.parent / "shared" / "realworld"
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    q = statistics.quantiles(ordered, n=100, method="inclusive")
+    return f"p50 {q[49]:.2f} ms  p95 {q[94]:.2f} ms  p99 {q[98]:.2f} ms  (n={len(ordered)})"
+
+
+def pdf_files() -> list[tuple[str, Path]]:
+    out = [("corpus", p) for p in sorted((REPO / "corpus" / "pdf").glob("*.pdf"))]
+    for sub in ("pdf", "dutch/pdf"):
+        folder = REALWORLD / sub
+        if folder.is_dir():
+            out += [("realworld", p) for p in sorted(folder.glob("*.pdf"))]
+    return out
+
+
+def bench_pdf_table() -> None:
+    """Per PDF: extraction (one process) and indexing (analysis + Whoosh write) pages/s."""
+    print("\n== PDF pages per second (one process; extraction = pypdf + cleaning + passages,")
+    print("   indexing = Dutch analysis + Whoosh write of the passages) ==")
+    print(f"{'set':9} {'file':52} {'pages':>5} {'extract p/s':>11} {'index p/s':>9}  outcome")
+    settings = Settings()
+    tot_pages = tot_extract = tot_index = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for group, path in pdf_files():
+            started = time.perf_counter()
+            try:
+                result = extract_file(path, path.name, settings)
+            except ExtractionError as exc:
+                print(f"{group:9} {path.name[:52]:52} {'-':>5} {'':>11} {'':>9}  skipped: {exc.reason[:40]}")
+                continue
+            extract_s = time.perf_counter() - started
+            doc = result.documents[0]
+            build = Path(tmp) / path.stem
+            build.mkdir()
+            ix = store.create_index(build)
+            started = time.perf_counter()
+            with store.writer(ix) as w:
+                store.add_document(w, doc)
+            index_s = time.perf_counter() - started
+            tot_pages += doc.pages
+            tot_extract += extract_s
+            tot_index += index_s
+            print(f"{group:9} {path.name[:52]:52} {doc.pages:5d} {doc.pages / extract_s:11.1f} "
+                  f"{doc.pages / index_s:9.1f}  {len(doc.passages)} passages")
+    print(f"{'total':9} {'':52} {int(tot_pages):5d} {tot_pages / tot_extract:11.1f} {tot_pages / tot_index:9.1f}")
+
+
+def bench_pdf_end_to_end() -> None:
+    print("\n== PDF build end to end (python -m indexer build over all PDFs above, all cores) ==")
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "pdfs"
+        corpus.mkdir()
+        for n, (_, path) in enumerate(pdf_files()):
+            shutil.copy(path, corpus / f"{n:02d}-{path.name}")
+        for workers in (1, 2):
+            settings = IndexerSettings(corpus_dir=corpus, index_dir=Path(tmp) / f"idx{workers}" / "index",
+                                       workers=workers)
+            started = time.perf_counter()
+            report = build_index(settings)
+            seconds = time.perf_counter() - started
+            print(f"workers={workers}: {report.pdf_pages} pages of {report.documents} PDFs "
+                  f"({len(report.skipped_files)} skipped) in {seconds:.2f} s = "
+                  f"{report.pdf_pages / seconds:.1f} pages/s end to end")
+
+
+def bench_corpus(tmp: Path) -> Path:
+    print("\n== corpus/ build ==")
+    settings = IndexerSettings(corpus_dir=REPO / "corpus", index_dir=tmp / "index")
+    started = time.perf_counter()
+    report = build_index(settings)
+    seconds = time.perf_counter() - started
+    print(f"{report.documents} documents, {report.passages} passages, {report.pdf_pages} PDF pages "
+          f"from {report.files} files in {seconds:.2f} s ({report.documents / seconds:.1f} docs/s)")
+    return settings.index_dir
+
+
+def queries() -> list[str]:
+    judged = tomllib.loads((REPO / "tests" / "relevance" / "queries.toml").read_text(encoding="utf-8"))
+    out = [q["q"] for q in judged["query"]]
+    words = ["wijkteams", "gemeente", "sociaal domein", "Wmo", "jeugdhulp", "aanbesteding",
+             "burgerinitiatief", "coöperatie", "bezuinigingen", "social return", "participatiewet",
+             "keukentafelgesprek", "decentralisaties", "zorgaanbieders", "right to challenge"]
+    rng = random.Random(7)
+    while len(out) < 300:
+        out.append(" ".join(rng.sample(words, rng.randint(1, 3))))
+    return out
+
+
+def bench_queries(index: Path) -> None:
+    snap = load_snapshot(index)
+    synonyms = Synonyms(DEFAULT_SYNONYMS)
+    qs = queries()
+    for q in qs[:20]:  # warm-up: lexicon, caches
+        run_search(snap, SearchRequest(q), synonyms)
+    print("\n== query latency (in-process run_search, one result page of 10) ==")
+    samples = []
+    for q in qs:
+        started = time.perf_counter()
+        run_search(snap, SearchRequest(q), synonyms)
+        samples.append((time.perf_counter() - started) * 1000)
+    print(f"/search  {percentiles(samples)}  = {1000 / statistics.mean(samples):.0f} queries/s per process")
+    prefixes = [q[:n] for q in qs for n in (2, 4, 6, 9) if len(q) >= n][:400]
+    samples = []
+    for p in prefixes:
+        started = time.perf_counter()
+        suggest(snap, p)
+        samples.append((time.perf_counter() - started) * 1000)
+    print(f"/suggest {percentiles(samples)}")
+
+
+def main() -> int:
+    print(f"Python {sys.version.split()[0]}, {len(pdf_files())} PDFs")
+    with tempfile.TemporaryDirectory() as tmp:
+        index = bench_corpus(Path(tmp))
+        bench_queries(index)
+    bench_pdf_table()
+    bench_pdf_end_to_end()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory of this process: {peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
