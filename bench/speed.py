@@ -70,9 +70,13 @@ def bench_pdf_table() -> None:
             tot_pages += doc.pages
             tot_extract += extract_s
             tot_index += index_s
-            print(f"{group:9} {path.name[:52]:52} {doc.pages:5d} {doc.pages / extract_s:11.1f} "
-                  f"{doc.pages / index_s:9.1f}  {len(doc.passages)} passages")
-    print(f"{'total':9} {'':52} {int(tot_pages):5d} {tot_pages / tot_extract:11.1f} {tot_pages / tot_index:9.1f}")
+            print(
+                f"{group:9} {path.name[:52]:52} {doc.pages:5d} {doc.pages / extract_s:11.1f} "
+                f"{doc.pages / index_s:9.1f}  {len(doc.passages)} passages"
+            )
+    print(
+        f"{'total':9} {'':52} {int(tot_pages):5d} {tot_pages / tot_extract:11.1f} {tot_pages / tot_index:9.1f}"
+    )
 
 
 def bench_pdf_end_to_end() -> None:
@@ -83,14 +87,17 @@ def bench_pdf_end_to_end() -> None:
         for n, (_, path) in enumerate(pdf_files()):
             shutil.copy(path, corpus / f"{n:02d}-{path.name}")
         for workers in (1, 2):
-            settings = IndexerSettings(corpus_dir=corpus, index_dir=Path(tmp) / f"idx{workers}" / "index",
-                                       workers=workers)
+            settings = IndexerSettings(
+                corpus_dir=corpus, index_dir=Path(tmp) / f"idx{workers}" / "index", workers=workers
+            )
             started = time.perf_counter()
             report = build_index(settings)
             seconds = time.perf_counter() - started
-            print(f"workers={workers}: {report.pdf_pages} pages of {report.documents} PDFs "
-                  f"({len(report.skipped_files)} skipped) in {seconds:.2f} s = "
-                  f"{report.pdf_pages / seconds:.1f} pages/s end to end")
+            print(
+                f"workers={workers}: {report.pdf_pages} pages of {report.documents} PDFs "
+                f"({len(report.skipped_files)} skipped) in {seconds:.2f} s = "
+                f"{report.pdf_pages / seconds:.1f} pages/s end to end"
+            )
 
 
 def bench_corpus(tmp: Path) -> Path:
@@ -99,17 +106,33 @@ def bench_corpus(tmp: Path) -> Path:
     started = time.perf_counter()
     report = build_index(settings)
     seconds = time.perf_counter() - started
-    print(f"{report.documents} documents, {report.passages} passages, {report.pdf_pages} PDF pages "
-          f"from {report.files} files in {seconds:.2f} s ({report.documents / seconds:.1f} docs/s)")
+    print(
+        f"{report.documents} documents, {report.passages} passages, {report.pdf_pages} PDF pages "
+        f"from {report.files} files in {seconds:.2f} s ({report.documents / seconds:.1f} docs/s)"
+    )
     return settings.index_dir
 
 
 def queries() -> list[str]:
     judged = tomllib.loads((REPO / "tests" / "relevance" / "queries.toml").read_text(encoding="utf-8"))
     out = [q["q"] for q in judged["query"]]
-    words = ["wijkteams", "gemeente", "sociaal domein", "Wmo", "jeugdhulp", "aanbesteding",
-             "burgerinitiatief", "coöperatie", "bezuinigingen", "social return", "participatiewet",
-             "keukentafelgesprek", "decentralisaties", "zorgaanbieders", "right to challenge"]
+    words = [
+        "wijkteams",
+        "gemeente",
+        "sociaal domein",
+        "Wmo",
+        "jeugdhulp",
+        "aanbesteding",
+        "burgerinitiatief",
+        "coöperatie",
+        "bezuinigingen",
+        "social return",
+        "participatiewet",
+        "keukentafelgesprek",
+        "decentralisaties",
+        "zorgaanbieders",
+        "right to challenge",
+    ]
     rng = random.Random(7)
     while len(out) < 300:
         out.append(" ".join(rng.sample(words, rng.randint(1, 3))))

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -57,47 +58,20 @@ def stopwords() -> frozenset[str]:
     return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
 
 
-# Stems that Snowball gets wrong for this site's vocabulary. Keys are folded, lowercased words.
-STEM_OVERRIDES: dict[str, str] = {
-    "gemeente": "gemeent",
-    "gemeenten": "gemeent",
-    "gemeentes": "gemeent",
-    "gemeentelijk": "gemeentelijk",
-    "gemeentelijke": "gemeentelijk",
-    "sociaal": "sociaal",
-    "sociale": "sociaal",
-    "socialer": "sociaal",
-    "maatschappelijk": "maatschappelijk",
-    "maatschappelijke": "maatschappelijk",
-    "decentralisatie": "decentralisatie",
-    "decentralisaties": "decentralisatie",
-    "cooperatie": "cooperatie",
-    "cooperaties": "cooperatie",
-    "cooperatief": "cooperatief",
-    "cooperatieve": "cooperatief",
-    "participatie": "participatie",
-    "participaties": "participatie",
-    "organisatie": "organisatie",
-    "organisaties": "organisatie",
-    "financieel": "financieel",
-    "financiele": "financieel",
-    "client": "client",
-    "clienten": "client",
-    "clients": "client",
-    "wijkteam": "wijkteam",
-    "wijkteams": "wijkteam",
-    "aanbesteden": "aanbested",
-    "aanbesteding": "aanbested",
-    "aanbestedingen": "aanbested",
-    "aanbesteed": "aanbested",
-    "aanbestede": "aanbested",
-    "burger": "burger",
-    "burgers": "burger",
-    "subsidie": "subsidie",
-    "subsidies": "subsidie",
-    "jeugd": "jeugd",
-    "zorg": "zorg",
-}
+STEM_OVERRIDES_FILE = Path(__file__).parent / "data" / "stem_overrides_nl.txt"
+
+
+@lru_cache(maxsize=1)
+def stem_overrides() -> dict[str, str]:
+    """Word -> stem where Snowball goes wrong ("gemeente" -> "meen"); see data/stem_overrides_nl.txt."""
+    table: dict[str, str] = {}
+    for line in STEM_OVERRIDES_FILE.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or ":" not in line:
+            continue
+        stem_text, words = line.split(":", 1)
+        for word in words.split():
+            table[word] = stem_text.strip()
+    return table
 
 
 @lru_cache(maxsize=200_000)
@@ -138,9 +112,16 @@ def _stemmer(algorithm: str) -> Any:
 @lru_cache(maxsize=300_000)
 def stem(word: str, algorithm: str = "dutch") -> str:
     """Stem one folded, lowercased word, honouring STEM_OVERRIDES."""
-    override = STEM_OVERRIDES.get(word)
+    overrides = stem_overrides()
+    override = overrides.get(word)
     if override is not None:
         return override
+    # A compound ending in an overridden word stems like that word: "burgerinitiatieven" and
+    # "burgerinitiatief" both become "burger" + "initiatief" (Snowball gives two stems).
+    for i in range(3, len(word) - 3):
+        head = overrides.get(word[i:])
+        if head is not None:
+            return word[:i] + head
     if word.isdigit() or len(word) < 3:
         return word
     return str(_stemmer(algorithm).stemWord(word))
@@ -193,17 +174,22 @@ class DecompoundFilter(Filter):  # type: ignore[misc]
 def _all_parts(word: str, min_zipf: float) -> tuple[str, ...]:
     """Parts of a compound and, recursively, of its parts: jeugdzorgaanbieders -> jeugdzorg,
     jeugd, zorg, aanbieders."""
+    parts = compounds.split(word, min_zipf)
     out: list[str] = []
-    for part in compounds.split(word, min_zipf):
+    for part in parts:
         out.append(part)
         out.extend(_all_parts(part, min_zipf))
+    # Neighbouring parts that form a word themselves: keuken+tafel+gesprek -> keukentafel.
+    for left, right in pairwise(parts):
+        if left + right != word and compounds.zipf(left + right) >= min_zipf:
+            out.append(left + right)
     return tuple(dict.fromkeys(out))
 
 
 def _base(stemming: str | None, decompound: bool, stop: bool) -> CompositeAnalyzer:
     chain: Any = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | FoldFilter() | LengthFilter()
     if stop:
-        chain = chain | StopFilter(stoplist=stopwords(), minsize=1)
+        chain = chain | StopFilter(stoplist=stopwords(), minsize=2)
     if decompound:
         chain = chain | DecompoundFilter()
     if stemming:

@@ -13,7 +13,8 @@ is accepted only when every part is a common word on its own; guards against bad
   to be a word ("heid", "lijk", "der" ...);
 * the linking morphemes -s-, -e- and -en- may stand between parts
   ("aanbesteding-s-procedure", "boek-en-kast");
-* every part must reach `min_zipf` (Zipf scale: 3 = once per million words).
+* every part must reach `min_zipf` (Zipf scale: 3 = once per million words), and be more
+  common than the whole word, which otherwise is a word of its own ("platteland").
 
 The lexicon loads lazily on first use (about 0.5 s) and splits are cached.
 """
@@ -25,11 +26,13 @@ from functools import lru_cache
 
 from .text import fold
 
-MIN_COMPOUND_CHARS = 7
+MIN_COMPOUND_CHARS = 8
 MIN_MODIFIER_CHARS = 4
 MIN_HEAD_CHARS = 3
 DEFAULT_MIN_ZIPF = 3.0
 LINKERS = ("", "s", "en", "e")
+# Three-letter words that end compounds often enough to allow ("participatiewet", "werkdag").
+SHORT_HEADS = frozenset({"wet", "dag", "weg", "zee", "bos", "pad", "dak", "bus", "web", "app", "tas", "pot"})
 LEXICON_MIN_ZIPF = 2.5  # rarer words are never parts we split into; leaving them out saves memory
 
 NOT_MODIFIERS = frozenset(
@@ -72,7 +75,13 @@ def zipf(word: str) -> float:
 def split(word: str, min_zipf: float = DEFAULT_MIN_ZIPF) -> tuple[str, ...]:
     """The parts of a folded lowercase compound, or () when it is not one."""
     best = _best_split(word, min_zipf)
-    return best[1] if best else ()
+    if not best:
+        return ()
+    # A word more common than its rarest part is a word of its own that happens to contain
+    # other words ("platteland", "gesprekken" = "gesp" + "rekken"), not a compound to split.
+    if min(zipf(part) for part in best[1]) <= zipf(word):
+        return ()
+    return best[1]
 
 
 def _best_split(word: str, min_zipf: float) -> tuple[float, tuple[str, ...]] | None:
@@ -94,6 +103,8 @@ def _best_split(word: str, min_zipf: float) -> tuple[float, tuple[str, ...]] | N
             head = rest[len(linker) :]
             if len(head) < MIN_HEAD_CHARS or head in NOT_HEADS:
                 continue
+            if len(head) == MIN_HEAD_CHARS and head not in SHORT_HEADS:
+                continue  # "wet" and "dag" are heads; "rek" in "gesprek", "ken" in "gesprekken" are not
             candidates: list[tuple[float, tuple[str, ...]]] = []
             head_score = zipf(head)
             if head_score >= min_zipf:

@@ -30,6 +30,9 @@ class IndexerSettings:
     memory_limit_mb: int = 2048  # address-space limit of an extraction process
     passage_min_words: int = 50
     passage_max_words: int = 150
+    analysis: str = "dutch"  # "dutch" (our chain) or "standard" (Whoosh's, for comparison only)
+    stemmer: str = "dutch"  # PyStemmer algorithm: "dutch" (Kraaij-Pohlmann style) or "dutch_porter"
+    decompound: bool = True  # index the parts of compound words
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> IndexerSettings:
@@ -53,6 +56,10 @@ class IndexerSettings:
             raise ConfigError(f"file_timeout must be positive, got {self.file_timeout}")
         if self.memory_limit_mb < 128:
             raise ConfigError(f"memory_limit_mb must be at least 128, got {self.memory_limit_mb}")
+        if self.analysis not in {"dutch", "standard"}:
+            raise ConfigError(f"analysis must be 'dutch' or 'standard', got {self.analysis!r}")
+        if self.stemmer not in {"dutch", "dutch_porter"}:
+            raise ConfigError(f"stemmer must be 'dutch' or 'dutch_porter', got {self.stemmer!r}")
         if not 5 <= self.passage_min_words <= self.passage_max_words:
             raise ConfigError(
                 "passage_min_words must be at least 5 and at most passage_max_words, "

@@ -57,7 +57,9 @@ class IndexReport:
         }
 
 
-def _in_order(files: list[SourceFile], settings: IndexerSettings, progress: Progress | None) -> Iterator[Outcome]:
+def _in_order(
+    files: list[SourceFile], settings: IndexerSettings, progress: Progress | None
+) -> Iterator[Outcome]:
     """Extraction outcomes in source order, as soon as each is available.
 
     Workers finish in any order; holding early finishers back until their predecessors arrive
@@ -130,7 +132,7 @@ def build_index(settings: IndexerSettings, progress: Progress | None = None) -> 
     build_dir = store.new_build_dir(settings.index_dir)
     try:
         report = IndexReport(extracted=len(files), added=len(files))
-        ix = store.create_index(build_dir)
+        ix = store.create_index(build_dir, settings.analysis, settings.stemmer, settings.decompound)
         manifest: dict[str, Any] = {}
         _write(ix, _in_order(files, settings, progress), report, manifest, delete=[])
         return _finish(build_dir, settings, manifest, report, started)

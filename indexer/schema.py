@@ -17,6 +17,7 @@ restricts passages and documents alike.
 
 from __future__ import annotations
 
+from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import dutch_analyzer, spelling_analyzer
@@ -29,8 +30,15 @@ FIELD_BOOSTS = {"title": 4.0, "headings": 2.0, "meta": 1.5, "content": 1.0}
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 
 
-def build_schema(stemming: str = "dutch", decompound: bool = True) -> Schema:
-    text = dutch_analyzer(stemming=stemming, decompound=decompound)
+def build_schema(analysis: str = "dutch", stemming: str = "dutch", decompound: bool = True) -> Schema:
+    """The schema; `analysis="standard"` swaps in Whoosh's StandardAnalyzer and plain BM25F
+    weights, the baseline that `make bench-relevance` compares against."""
+    if analysis == "standard":
+        text = StandardAnalyzer()
+        boosts = dict.fromkeys(FIELD_BOOSTS, 1.0)
+    else:
+        text = dutch_analyzer(stemming=stemming, decompound=decompound)
+        boosts = FIELD_BOOSTS
     return Schema(
         id=ID(stored=True, unique=True),
         doc_id=ID(stored=True),
@@ -41,10 +49,10 @@ def build_schema(stemming: str = "dutch", decompound: bool = True) -> Schema:
         published=ID(stored=True, sortable=True),
         category=KEYWORD(stored=True, commas=True, scorable=False),
         tag=KEYWORD(stored=True, commas=True, scorable=False, lowercase=True),
-        title=TEXT(analyzer=text, stored=True, field_boost=FIELD_BOOSTS["title"]),
-        headings=TEXT(analyzer=text, stored=True, field_boost=FIELD_BOOSTS["headings"]),
-        meta=TEXT(analyzer=text, field_boost=FIELD_BOOSTS["meta"]),
-        content=TEXT(analyzer=text, stored=True, phrase=True, field_boost=FIELD_BOOSTS["content"]),
+        title=TEXT(analyzer=text, stored=True, field_boost=boosts["title"]),
+        headings=TEXT(analyzer=text, stored=True, field_boost=boosts["headings"]),
+        meta=TEXT(analyzer=text, field_boost=boosts["meta"]),
+        content=TEXT(analyzer=text, stored=True, phrase=True, field_boost=boosts["content"]),
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
         page=NUMERIC(int, stored=True),
         start=STORED(),

@@ -43,8 +43,10 @@ def new_build_dir(index_dir: Path) -> Path:
     return path
 
 
-def create_index(build_dir: Path) -> Any:
-    return whoosh_index.create_in(str(build_dir), build_schema())
+def create_index(
+    build_dir: Path, analysis: str = "dutch", stemmer: str = "dutch", decompound: bool = True
+) -> Any:
+    return whoosh_index.create_in(str(build_dir), build_schema(analysis, stemmer, decompound))
 
 
 def open_index_in(build_dir: Path) -> Any:

@@ -45,8 +45,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         from .highlight import snippet
 
         snippet("warm-up aanbestedingsprocedure", {"aanbested"})
-        app.state.synonyms.table()
-        log.info("serving %s (%d documents)", settings.index, len(app.state.handle._snapshot.docs))
+        with app.state.handle.use() as snap:
+            app.state.synonyms.table(snap.analyzer)
+            log.info("serving %s (%d documents)", settings.index, len(snap.docs))
         yield
         app.state.handle.close()
 

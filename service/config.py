@@ -28,7 +28,7 @@ class ServiceSettings:
     allowed_origins: str = "*"  # CORS for /search and /suggest: "*" or comma-separated origins
     synonyms: Path = DEFAULT_SYNONYMS  # editable synonym file, re-read when it changes
     corpus: Path | None = None  # directory served at /files/; default: the one the index was built from
-    all_terms_min: int = 3  # fewer documents with every query word than this: fall back to any word
+    all_terms_min: int = 10  # fewer documents with every query word than this: documents with some follow
     max_hits: int = 5000  # passage hits read per query before grouping into documents
 
     @classmethod

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from indexer.analysis import analyze
 from indexer.text import clean_text, fold
@@ -63,14 +64,15 @@ def normalise(text: str) -> str:
     return " ".join(clean_text(text).split())
 
 
-def parse_query(raw: str, synonyms: Synonyms | None = None) -> ParsedQuery:
+def parse_query(raw: str, synonyms: Synonyms | None = None, analyzer: Any = None) -> ParsedQuery:
+    """`analyzer` is the index's own (default: the Dutch chain)."""
     text = normalise(raw)
     parsed = ParsedQuery(text)
     loose: list[tuple[str, str]] = []  # (stem, surface word) of unquoted words, in order
 
     def flush_loose() -> None:
         stems = [stem for stem, _ in loose]
-        spans = synonyms.expand(stems) if synonyms else []
+        spans = synonyms.expand(stems, analyzer) if synonyms else []
         i = 0
         for start, end, alternatives in [*spans, (len(stems), len(stems), set())]:
             while i < start:
@@ -87,7 +89,7 @@ def parse_query(raw: str, synonyms: Synonyms | None = None) -> ParsedQuery:
     for match in CHUNK.finditer(text):
         negated, quoted, word = match.group(1), match.group(2), match.group(3)
         if quoted is not None:
-            stems = analyze(quoted)
+            stems = analyze(quoted, analyzer)
             if negated:
                 parsed.excluded.extend(stems)
             elif stems:
@@ -98,12 +100,12 @@ def parse_query(raw: str, synonyms: Synonyms | None = None) -> ParsedQuery:
         if word in OPERATORS:
             continue
         if word.startswith("-") and len(word) > 1:
-            parsed.excluded.extend(analyze(word[1:]))
+            parsed.excluded.extend(analyze(word[1:], analyzer))
             continue
         surfaces = WORD.findall(word)
         parsed.words.extend(fold(w.lower()) for w in surfaces)
         for surface in surfaces:
-            for stem in analyze(surface):
+            for stem in analyze(surface, analyzer):
                 loose.append((stem, surface))
     flush_loose()
     # The same term twice adds nothing but weight: keep the first group of each.

@@ -58,6 +58,11 @@ class Snapshot:
     folded_titles: list[tuple[str, str]] = field(default_factory=list)  # (folded title, doc id)
 
     @property
+    def analyzer(self) -> Any:
+        """The analyzer the index was built with; queries must use the same one."""
+        return self.index.schema["content"].analyzer
+
+    @property
     def passages(self) -> int:
         return int(self.info.get("passages", 0))
 

@@ -35,6 +35,8 @@ from .synonyms import Synonyms, Terms
 
 PHRASE_FIELDS = ("content", "title", "headings")
 MAX_PASSAGES = 3
+PREFIX_MIN_CHARS = 6
+PREFIX_ALTERNATIVES = 3
 PROXIMITY_SLOP = 4
 PROXIMITY_BOOST = 1.5
 SECOND_PASSAGE_SHARE = 0.3
@@ -208,22 +210,39 @@ def _expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
             continue
         fix = correct_word(snap, word, fuzzy_distance(word))
         if fix:
-            stems = tuple(analyze(fix))
+            stems = tuple(analyze(fix, snap.analyzer))
             if stems and stems not in group.alternatives:
                 group.alternatives.append(stems)
                 ran[word] = fix
+        elif len(word) >= PREFIX_MIN_CHARS:
+            # A Dutch compound's first part typed on its own: "schuldhulp" for
+            # "schuldhulpverlening". Take the most common index words that start with it.
+            for longer in _completions(reader, word, PREFIX_ALTERNATIVES):
+                stems = tuple(analyze(longer, snap.analyzer))
+                if stems and stems not in group.alternatives:
+                    group.alternatives.append(stems)
     return ran
+
+
+def _completions(reader: Any, prefix: str, limit: int) -> list[str]:
+    found = []
+    for n, term in enumerate(reader.expand_prefix("spell", prefix)):
+        word = term.decode("utf-8") if isinstance(term, bytes) else term
+        found.append((reader.doc_frequency("spell", word), word))
+        if n >= 200:
+            break
+    return [word for _, word in sorted(found, reverse=True)[:limit]]
 
 
 def run_search(
     snap: Snapshot,
     req: SearchRequest,
     synonyms: Synonyms | None,
-    all_terms_min: int = 3,
+    all_terms_min: int = 10,
     max_hits: int = 5000,
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    parsed = parse_query(req.q, synonyms)
+    parsed = parse_query(req.q, synonyms, snap.analyzer)
     response: dict[str, Any] = {
         "query": req.q,
         "total": 0,
@@ -356,15 +375,7 @@ def suggest(snap: Snapshot, prefix: str, limit: int = 8) -> dict[str, Any]:
             out.append({"text": doc.title, "url": doc.url, "type": doc.kind})
             if len(out) >= limit // 2:
                 break
-    reader = snap.searcher.reader()
-    completions = []
-    for term in reader.expand_prefix("spell", last):
-        word = term.decode("utf-8") if isinstance(term, bytes) else term
-        completions.append((reader.doc_frequency("spell", word), word))
-        if len(completions) >= 200:
-            break
-    completions.sort(reverse=True)
-    for _, word in completions[: limit - len(out)]:
+    for word in _completions(snap.searcher.reader(), last, limit - len(out)):
         out.append({"text": " ".join([*head, word]), "url": None, "type": None})
     return {"query": prefix, "suggestions": out}
 
@@ -412,7 +423,7 @@ def document_passages(
     doc = snap.docs.get(doc_id)
     if doc is None:
         return None
-    parsed = parse_query(q, synonyms)
+    parsed = parse_query(q, synonyms, snap.analyzer)
     out: dict[str, Any] = {"id": doc_id, "query": q, "total": 0, "passages": []}
     if parsed.empty:
         return out

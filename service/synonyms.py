@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 from indexer.analysis import analyze
 
@@ -19,14 +20,14 @@ log = logging.getLogger(__name__)
 Terms = tuple[str, ...]
 
 
-def parse(text: str) -> dict[Terms, set[Terms]]:
+def parse(text: str, analyzer: Any = None) -> dict[Terms, set[Terms]]:
     """Map each expression (as analysed terms) to every expression of its group."""
     table: dict[Terms, set[Terms]] = {}
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        group = {tuple(analyze(expr)) for expr in line.split(",")}
+        group = {tuple(analyze(expr, analyzer)) for expr in line.split(",")}
         group.discard(())
         if len(group) < 2:
             continue
@@ -36,40 +37,53 @@ def parse(text: str) -> dict[Terms, set[Terms]]:
 
 
 class Synonyms:
-    """The synonym table of one file, reloaded when the file changes."""
+    """The synonym table of one file, reloaded when the file changes.
+
+    Tables are kept per analyzer, since an index built with another stemmer needs the
+    expressions stemmed its way.
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._mtime: float | None = None
-        self._table: dict[Terms, set[Terms]] = {}
-        self._longest = 1
+        self._text = ""
+        self._tables: dict[str, dict[Terms, set[Terms]]] = {}
 
-    def table(self) -> dict[Terms, set[Terms]]:
+    def _source(self) -> str:
         if self.path is None:
-            return {}
+            return ""
         try:
             mtime = self.path.stat().st_mtime
         except OSError:
-            return self._table  # a missing file keeps the last good table
+            return self._text  # a missing file keeps the last good table
         if mtime != self._mtime:
             with self._lock:
                 if mtime != self._mtime:
                     try:
-                        self._table = parse(self.path.read_text(encoding="utf-8"))
-                        self._longest = max((len(k) for k in self._table), default=1)
+                        self._text = self.path.read_text(encoding="utf-8")
+                        self._tables = {}
                     except (OSError, UnicodeDecodeError) as exc:
                         log.warning("synonyms file %s unreadable: %s", self.path, exc)
                     self._mtime = mtime
-        return self._table
+        return self._text
 
-    def expand(self, terms: list[str]) -> list[tuple[int, int, set[Terms]]]:
+    def table(self, analyzer: Any = None) -> dict[Terms, set[Terms]]:
+        text = self._source()
+        key = repr(analyzer)
+        table = self._tables.get(key)
+        if table is None:
+            table = self._tables[key] = parse(text, analyzer)
+        return table
+
+    def expand(self, terms: list[str], analyzer: Any = None) -> list[tuple[int, int, set[Terms]]]:
         """Spans (start, end) of `terms` that have synonyms, longest match first, no overlaps."""
-        table = self.table()
+        table = self.table(analyzer)
+        longest = max((len(k) for k in table), default=1)
         spans: list[tuple[int, int, set[Terms]]] = []
         i = 0
         while i < len(terms):
-            for size in range(min(self._longest, len(terms) - i), 0, -1):
+            for size in range(min(longest, len(terms) - i), 0, -1):
                 alternatives = table.get(tuple(terms[i : i + size]))
                 if alternatives:
                     spans.append((i, i + size, alternatives))

@@ -45,6 +45,7 @@ input:focus{outline:3px solid var(--vp-focus,#f0a500);outline-offset:1px;border-
 .pop{position:absolute;z-index:2147483000;left:0;right:0;top:calc(100% + 4px);max-height:min(75vh,34rem);overflow:auto;background:var(--vp-bg,#fff);border:1px solid var(--vp-line,#c9ced6);border-radius:var(--vp-radius,6px);box-shadow:0 8px 24px rgba(0,0,0,.16);text-align:left}
 .pop[hidden],[hidden]{display:none!important}
 ul{list-style:none}
+.pop[aria-busy] ul{opacity:.6}
 a{display:block;color:inherit;text-decoration:none;padding:.6em .8em;border-bottom:1px solid var(--vp-line,#e3e6ea);cursor:pointer}
 a:hover,a[aria-selected=true]{background:var(--vp-hover,#eef4f9);box-shadow:inset 4px 0 var(--vp-accent,#0b5c8a)}
 .t{display:block;font-weight:600;color:var(--vp-accent,#0b5c8a);text-decoration:underline;text-underline-offset:2px}
@@ -124,6 +125,14 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
       this.input.addEventListener("keydown", (e) => this.key(e));
       this.input.addEventListener("focus", () => this.current() && this.open(true));
       this.outside = (e) => e.composedPath().includes(this) || this.open(false);
+      // Tabbing away closes the list; Esc anywhere in it closes it and returns to the input.
+      root.addEventListener("focusout", (e) => e.relatedTarget && !root.contains(e.relatedTarget) && this.open(false));
+      this.pop.addEventListener("keydown", (e) => {
+        if (e.key === "Escape") {
+          this.open(false);
+          this.input.focus();
+        }
+      });
     }
 
     text(name) {
@@ -202,7 +211,9 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
       if (this.ctl) this.ctl.abort();
       this.ctl = new AbortController();
       this.pop.setAttribute("aria-busy", "true");
-      this.say(this.text("text-loading"));
+      // Old results stay (dimmed) while new ones load; the live region is cleared so that the
+      // same count is announced again.
+      this.say(this.list.hidden ? this.text("text-loading") : "", "");
       this.open(true);
       const max = Math.min(50, Math.max(1, parseInt(this.getAttribute("max-results"), 10) || 5));
       const params = { q, per_page: max };
@@ -268,7 +279,7 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
       const badge = el("span", { class: pdf ? "b pdf" : "b" }, pdf ? "PDF" + (r.page ? ` · p. ${r.page}` : "") : "Blog");
       const date = dutchDate(r.date);
       const meta = el("span", { class: "m" }, badge);
-      if (date) meta.append(el("time", { datetime: r.date.slice(0, 10) }, date));
+      if (date) meta.append(el("time", { datetime: String(r.date).slice(0, 10) }, date));
       a.append(el("span", { class: "t" }, String(r.title || url || "")), meta, snippet(r.snippet));
       return el("li", { role: "none" }, a);
     }

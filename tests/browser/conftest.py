@@ -72,7 +72,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
                 "1",
                 "--corpus",
                 str(corpus),
-            ],  # fmt: skip
+            ],
             cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -156,7 +156,7 @@ def host_page(service_url: str, body: str, css: str = "") -> str:
 <header><p>Gemeente Voorbeeld · Kennisbank sociaal domein</p></header>
 <main><h1>Zoek in de kennisbank</h1>
 {body}
-<p>Hier staat de rest van de pagina van de site-eigenaar.</p>
+<p>Hier staat de rest van de pagina van de <a href="#over">site-eigenaar</a>.</p>
 </main></body></html>
 """
 
@@ -166,7 +166,9 @@ def host_pages(service_url: str) -> dict[str, str]:
     options = (
         f'<vindplaats-search endpoint="{service_url}/" max-results="2" type="pdf" '
         'label="Zoek in de PDF\'s" show-label placeholder="Zoek een passage" '
-        'text-all="Alle PDF-resultaten"></vindplaats-search>'
+        'text-all="Alle PDF-resultaten">'
+        f'<form action="{service_url}/" class="fallback"><input name="q" aria-label="Zoeken"></form>'
+        "</vindplaats-search>"
     )
     return {
         "index.html": host_page(service_url, widget),
@@ -223,7 +225,7 @@ class Widget:
     def __init__(self, page: Page, host: Host) -> None:
         self.page = page
         self.host = host
-        self.input = page.locator("vindplaats-search input")
+        self.input = page.locator("vindplaats-search input[role=combobox]")
         self.listbox = page.locator("vindplaats-search [role=listbox]")
         self.options = page.locator("vindplaats-search [role=option]")
         self.status = page.locator("vindplaats-search [role=status]")

@@ -34,6 +34,6 @@ def test_open_widget_has_no_serious_violations(widget: Widget, axe_source: Path)
 
 
 def test_widget_suggestion_state_has_no_serious_violations(widget: Widget, axe_source: Path) -> None:
-    widget.open("options.html").search("decentr")
+    widget.open("options.html").search("sociaal domijn")
     expect(widget.message).to_contain_text("Bedoelde u")
     check(widget.page, axe_source, "host page, widget with 'Bedoelde u'")

@@ -1,0 +1,193 @@
+"""`make bench-relevance`: nDCG@10, MRR@10 and recall@10 over tests/relevance/queries.toml.
+
+Configurations, each a fresh build of corpus/:
+
+* baseline: Whoosh's StandardAnalyzer, plain BM25F (no field weights), Whoosh's own query
+  parser over title and body (all words required), one result per document;
+* current: the Vindplaats pipeline as served;
+* ablations of the current pipeline, one choice changed at a time, to measure each choice.
+
+A judged target is a document URL, or `source#page=N` for a PDF page: a PDF result counts
+for the page of its best passage. Metrics come from `ir-measures` (trec_eval's definitions).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import tomllib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import ir_measures
+from ir_measures import RR, R, nDCG
+
+from indexer import IndexerSettings, build_index
+from service.config import DEFAULT_SYNONYMS
+from service.reader import Snapshot, load_snapshot
+from service.search import SearchRequest, run_search
+from service.synonyms import Synonyms
+
+REPO = Path(__file__).resolve().parent.parent
+QUERIES = REPO / "tests" / "relevance" / "queries.toml"
+MEASURES = [nDCG @ 10, RR @ 10, R @ 10]
+NAMES = {str(nDCG @ 10): "nDCG@10", str(RR @ 10): "MRR@10", str(R @ 10): "recall@10"}
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    analysis: str = "dutch"
+    stemmer: str = "dutch"
+    decompound: bool = True
+    synonyms: bool = True
+    all_terms_min: int = 10
+
+
+CONFIGS = [
+    Config("baseline", analysis="standard"),
+    Config("current"),
+    Config("stemmer dutch_porter", stemmer="dutch_porter"),
+    Config("no decompounding", decompound=False),
+    Config("no synonyms", synonyms=False),
+    Config("always all words (AND)", all_terms_min=0),
+    Config("always any word (OR)", all_terms_min=10**6),
+]
+
+
+def load_queries() -> list[dict[str, Any]]:
+    data = tomllib.loads(QUERIES.read_text(encoding="utf-8"))
+    queries: list[dict[str, Any]] = data["query"]
+    return queries
+
+
+def qrels(queries: list[dict[str, Any]]) -> list[Any]:
+    return [
+        ir_measures.Qrel(str(n), target, int(grade))
+        for n, q in enumerate(queries)
+        for target, grade in q["judgments"].items()
+    ]
+
+
+def target(result: dict[str, Any]) -> str:
+    if result["type"] == "pdf" and result["page"]:
+        return f"{result['source']}#page={result['page']}"
+    return str(result.get("document_url") or result["url"])
+
+
+def build(config: Config, tmp: Path) -> Snapshot:
+    settings = IndexerSettings(
+        corpus_dir=REPO / "corpus",
+        index_dir=tmp / config.name.replace(" ", "-") / "index",
+        analysis=config.analysis,
+        stemmer=config.stemmer,
+        decompound=config.decompound,
+    )
+    build_index(settings)
+    return load_snapshot(settings.index_dir)
+
+
+def baseline_search(snap: Snapshot) -> Callable[[str], list[str]]:
+    """Whoosh as it comes: its query parser over title and content, best record per document."""
+    from whoosh.qparser import MultifieldParser
+
+    parser = MultifieldParser(["title", "content"], snap.index.schema)
+
+    def run(q: str) -> list[str]:
+        try:
+            query = parser.parse(q)
+        except Exception:  # the stock parser raises on some inputs; count it as no results
+            return []
+        seen: dict[str, str] = {}
+        for hit in snap.searcher.search(query, limit=500):
+            doc = snap.docs.get(hit["doc_id"])
+            if doc is None or doc.id in seen:
+                continue
+            if doc.kind == "pdf":
+                page = hit.get("page")
+                if not page:  # a title hit: the document's first passage page
+                    first = snap.searcher.document(id=f"{doc.id}:0")
+                    page = first.get("page") if first else 1
+                seen[doc.id] = f"{doc.source}#page={page}"
+            else:
+                seen[doc.id] = doc.url
+            if len(seen) >= 10:
+                break
+        return list(seen.values())
+
+    return run
+
+
+def pipeline_search(snap: Snapshot, config: Config) -> Callable[[str], list[str]]:
+    synonyms = Synonyms(DEFAULT_SYNONYMS if config.synonyms else None)
+
+    def run(q: str) -> list[str]:
+        data = run_search(snap, SearchRequest(q, per_page=10), synonyms, all_terms_min=config.all_terms_min)
+        return [target(r) for r in data["results"]]
+
+    return run
+
+
+def evaluate(config: Config, queries: list[dict[str, Any]], tmp: Path) -> dict[str, Any]:
+    snap = build(config, tmp)
+    search = baseline_search(snap) if config.analysis == "standard" else pipeline_search(snap, config)
+    run = []
+    for n, q in enumerate(queries):
+        ranked = list(dict.fromkeys(search(q["q"])))
+        run += [ir_measures.ScoredDoc(str(n), t, float(len(ranked) - rank)) for rank, t in enumerate(ranked)]
+    judged = qrels(queries)
+    overall = {NAMES[str(m)]: v for m, v in ir_measures.calc_aggregate(MEASURES, judged, run).items()}
+    per_query: dict[str, dict[str, float]] = defaultdict(dict)
+    for metric in ir_measures.iter_calc(MEASURES, judged, run):
+        per_query[metric.query_id][NAMES[str(metric.measure)]] = metric.value
+    by_kind: dict[str, dict[str, float]] = {}
+    kinds = sorted({q["kind"] for q in queries})
+    for kind in kinds:
+        ids = [str(n) for n, q in enumerate(queries) if q["kind"] == kind]
+        by_kind[kind] = {
+            name: sum(per_query[i].get(name, 0.0) for i in ids) / len(ids) for name in NAMES.values()
+        }
+    return {"overall": overall, "by_kind": by_kind, "per_query": per_query}
+
+
+def evaluate_all(configs: list[Config] | None = None) -> dict[str, dict[str, Any]]:
+    queries = load_queries()
+    with tempfile.TemporaryDirectory() as tmp:
+        return {c.name: evaluate(c, queries, Path(tmp)) for c in configs or CONFIGS}
+
+
+def main() -> int:
+    queries = load_queries()
+    results = evaluate_all()
+    names = list(NAMES.values())
+    print(f"{len(queries)} judged queries, {sum(len(q['judgments']) for q in queries)} judgments\n")
+    print(f"{'configuration':26}" + "".join(f"{n:>11}" for n in names))
+    for name, result in results.items():
+        print(f"{name:26}" + "".join(f"{result['overall'][n]:11.3f}" for n in names))
+    base, cur = results["baseline"]["overall"], results["current"]["overall"]
+    gain = (cur["nDCG@10"] - base["nDCG@10"]) / base["nDCG@10"] * 100
+    print(f"\ncurrent vs baseline: nDCG@10 {gain:+.1f}% (relative)")
+    print(f"\n{'kind':14}{'n':>4}" + "".join(f"{'base ' + n:>16}{'cur ' + n:>15}" for n in names[:2]))
+    kinds = results["current"]["by_kind"]
+    for kind in kinds:
+        count = sum(1 for q in queries if q["kind"] == kind)
+        row = f"{kind:14}{count:4d}"
+        for n in names[:2]:
+            row += f"{results['baseline']['by_kind'][kind][n]:16.3f}{kinds[kind][n]:15.3f}"
+        print(row)
+    weakest = sorted(results["current"]["per_query"].items(), key=lambda kv: kv[1].get("nDCG@10", 0))[:8]
+    print("\nweakest queries (current):")
+    for qid, metrics in weakest:
+        print(
+            f"  nDCG@10 {metrics.get('nDCG@10', 0):.2f}  {queries[int(qid)]['kind']:12} {queries[int(qid)]['q']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["CONFIGS", "Config", "evaluate_all", "replace"]

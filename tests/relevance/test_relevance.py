@@ -1,0 +1,42 @@
+"""Relevance gate: the judged queries must keep their quality (see `make bench-relevance`).
+
+Floors are pinned a little below the measured values (nDCG@10 0.825, MRR@10 0.913 on
+2026-11-26), so a change that makes Dutch search worse fails CI instead of slipping through.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.relevance import CONFIGS, evaluate_all
+
+NDCG_FLOOR = 0.80
+MRR_FLOOR = 0.88
+MIN_GAIN_OVER_BASELINE = 0.30
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, dict[str, object]]:
+    wanted = [c for c in CONFIGS if c.name in {"baseline", "current"}]
+    return evaluate_all(wanted)
+
+
+def test_current_pipeline_meets_the_floor(results: dict[str, dict[str, object]]) -> None:
+    overall = results["current"]["overall"]
+    assert isinstance(overall, dict)
+    print(f"\ncurrent: {overall}")
+    assert overall["nDCG@10"] >= NDCG_FLOOR
+    assert overall["MRR@10"] >= MRR_FLOOR
+
+
+def test_current_pipeline_beats_the_whoosh_baseline(results: dict[str, dict[str, object]]) -> None:
+    base, cur = results["baseline"]["overall"], results["current"]["overall"]
+    assert isinstance(base, dict) and isinstance(cur, dict)
+    assert cur["nDCG@10"] >= base["nDCG@10"] * (1 + MIN_GAIN_OVER_BASELINE)
+
+
+def test_every_query_kind_is_served(results: dict[str, dict[str, object]]) -> None:
+    by_kind = results["current"]["by_kind"]
+    assert isinstance(by_kind, dict)
+    weak = {kind: round(m["nDCG@10"], 3) for kind, m in by_kind.items() if m["nDCG@10"] < 0.55}
+    assert not weak, f"query kinds below nDCG@10 0.55: {weak}"
