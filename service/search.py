@@ -151,8 +151,8 @@ def suggestion_for(snap: Snapshot, parsed: ParsedQuery) -> tuple[str | None, dic
         if len(word) < 4 or not word.isalpha():
             continue
         freq = reader.doc_frequency("spell", word)
-        if freq > 1:
-            continue
+        if freq > 1 or (freq == 0 and _completions(reader, word, 1)):
+            continue  # known, or a word still being typed ("decentr"): no correction
         fix = correct_word(snap, word, 2 if len(word) >= 5 else 1)
         if fix and (freq == 0 or reader.doc_frequency("spell", fix) >= 20 * max(freq, 1)):
             corrections[word] = fix
@@ -208,19 +208,22 @@ def _expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
         word = fold(group.label.lower())
         if not word.isalpha() or reader.doc_frequency("spell", word) > 0:
             continue
-        fix = correct_word(snap, word, fuzzy_distance(word))
+        # An unfinished word ("decentr") is completed rather than corrected.
+        fix = None if _completions(reader, word, 1) else correct_word(snap, word, fuzzy_distance(word))
         if fix:
-            stems = tuple(analyze(fix, snap.analyzer))
-            if stems and stems not in group.alternatives:
-                group.alternatives.append(stems)
-                ran[word] = fix
-        elif len(word) >= PREFIX_MIN_CHARS:
-            # A Dutch compound's first part typed on its own: "schuldhulp" for
-            # "schuldhulpverlening". Take the most common index words that start with it.
-            for longer in _completions(reader, word, PREFIX_ALTERNATIVES):
-                stems = tuple(analyze(longer, snap.analyzer))
-                if stems and stems not in group.alternatives:
-                    group.alternatives.append(stems)
+            ran[word] = fix
+            found = [fix]
+        elif len(word) >= PREFIX_MIN_CHARS or (len(word) >= 4 and group is parsed.groups[-1]):
+            # A Dutch compound's first part typed on its own ("schuldhulp" for
+            # "schuldhulpverlening"), or the last word still being typed: the most common
+            # index words that start with it.
+            found = _completions(reader, word, PREFIX_ALTERNATIVES)
+        else:
+            continue
+        # New alternatives go first: proximity bonuses are built from the first one. The
+        # original stays, as its stem may still match another form of the word.
+        extra = [s for s in (tuple(analyze(w, snap.analyzer)) for w in found) if s]
+        group.alternatives = list(dict.fromkeys([*extra, *group.alternatives]))
     return ran
 
 

@@ -82,7 +82,7 @@ def test_enter_without_a_chosen_result_opens_the_results_page(
     expect(widget.options.first).to_be_visible()
     with page.expect_navigation(url=f"{service.url}/?q=wijkteams"):
         widget.input.press("Enter")
-    expect(page.locator("h1")).to_contain_text("wijkteams")
+    expect(page.locator("#kop-resultaten")).to_contain_text("wijkteams")
 
 
 def test_escape_closes_the_list_and_a_second_escape_clears(widget: Widget) -> None:
