@@ -7,6 +7,8 @@ CORPUS := corpus
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CORPUS_FILES := $(shell find $(CORPUS) -type f 2>/dev/null)
+# The index is rebuilt when the corpus or the code that makes it changes.
+INDEXER_FILES := $(shell find indexer -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
 .PHONY: run serve index test lint format bench bench-relevance install clean
 
@@ -19,9 +21,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -c "import lxml_html_clean, trafilatura, whoosh, Stemmer, pypdf, wordfreq"
 	touch $@
 
-## index: build var/index from corpus/ (again whenever a file in corpus/ changed)
+## index: build var/index from corpus/ (again whenever corpus/ or the indexer changed)
 index: $(INDEX).stamp
-$(INDEX).stamp: $(VENV)/.installed $(CORPUS_FILES)
+$(INDEX).stamp: $(VENV)/.installed $(CORPUS_FILES) $(INDEXER_FILES)
 	@mkdir -p var
 	$(PY) -m indexer build $(CORPUS) --index $(INDEX) --base-url http://$(HOST):$(PORT)
 	touch $@

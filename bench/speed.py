@@ -161,11 +161,45 @@ def bench_queries(index: Path) -> None:
     print(f"/suggest {percentiles(samples)}")
 
 
+def bench_analysis_cost() -> None:
+    """What the Dutch chain costs: corpus build and query time per analysis configuration."""
+    print("\n== cost of the Dutch analysis (corpus/ build, 200 queries; best of 2 runs) ==")
+    print(f"{'configuration':34} {'build s':>8} {'passages/s':>10} {'query p50 ms':>12} {'queries/s':>9}")
+    variants = [
+        ("Whoosh StandardAnalyzer", {"analysis": "standard"}, False),
+        ("Dutch chain, no compounds/synonyms", {"decompound": False}, False),
+        ("Dutch chain as served", {}, True),
+    ]
+    qs = queries()[:200]
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, (name, options, use_synonyms) in enumerate(variants):
+            times = []
+            for attempt in range(2):
+                settings = IndexerSettings(corpus_dir=REPO / "corpus",
+                                           index_dir=Path(tmp) / f"{n}-{attempt}" / "index", **options)
+                started = time.perf_counter()
+                report = build_index(settings)
+                times.append(time.perf_counter() - started)
+            snap = load_snapshot(settings.index_dir)
+            synonyms = Synonyms(DEFAULT_SYNONYMS if use_synonyms else None)
+            for q in qs[:20]:
+                run_search(snap, SearchRequest(q), synonyms)
+            samples = []
+            for q in qs:
+                started = time.perf_counter()
+                run_search(snap, SearchRequest(q), synonyms)
+                samples.append((time.perf_counter() - started) * 1000)
+            build_s = min(times)
+            print(f"{name:34} {build_s:8.2f} {report.passages / build_s:10.0f} "
+                  f"{statistics.median(samples):12.2f} {1000 / statistics.mean(samples):9.0f}")
+
+
 def main() -> int:
     print(f"Python {sys.version.split()[0]}, {len(pdf_files())} PDFs")
     with tempfile.TemporaryDirectory() as tmp:
         index = bench_corpus(Path(tmp))
         bench_queries(index)
+    bench_analysis_cost()
     bench_pdf_table()
     bench_pdf_end_to_end()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -22,7 +22,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import dutch_analyzer, spelling_analyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # BM25F field weights: the title says most about a document, then its headings, then the
 # categories and tags the author chose, then the body text.
@@ -41,8 +41,9 @@ def build_schema(analysis: str = "dutch", stemming: str = "dutch", decompound: b
         boosts = FIELD_BOOSTS
     return Schema(
         id=ID(stored=True, unique=True),
-        doc_id=ID(stored=True),
-        record=ID(stored=True),
+        # Columns, so grouping hits by document reads no stored fields.
+        doc_id=ID(stored=True, sortable=True),
+        record=ID(stored=True, sortable=True),
         source=ID(stored=True),
         kind=ID(stored=True),
         year=ID(stored=True),

@@ -8,8 +8,7 @@ words and the text between them; only our <mark> tags are raw HTML.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from whoosh.compat import htmlescape
@@ -41,28 +40,38 @@ class MarkFormatter(HtmlFormatter):  # type: ignore[misc]
         return "<mark>" + str(htmlescape(get_text(text, token, replace), quote=False)) + "</mark>"
 
 
-def _one_token_per_word(tokens: Iterable[Any], terms: frozenset[str]) -> Iterator[Any]:
-    """Collapse a compound and its parts (same start) into one token, matched if any part is."""
-    current = None
-    for t in tokens:
-        matched = t.text in terms
-        if current is not None and t.startchar == current.startchar:
-            current.matched = current.matched or matched
-            continue
-        if current is not None:
-            yield current
-        current = copy.copy(t)
-        current.matched = matched
-    if current is not None:
-        yield current
+class _Word:
+    """The little of a Whoosh Token the fragmenter and formatter use."""
+
+    __slots__ = ("boost", "endchar", "matched", "startchar", "text")
+
+    def __init__(self, startchar: int, endchar: int, text: str, matched: bool) -> None:
+        self.startchar, self.endchar, self.text, self.matched = startchar, endchar, text, matched
+        self.boost = 1.0
+
+    def copy(self) -> _Word:
+        return _Word(self.startchar, self.endchar, self.text, self.matched)
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[tuple[int, int, frozenset[str]], ...]:
+    """(start, end, terms) per word of a passage: a compound carries its parts' terms too.
+
+    Cached by text: analysing passages is most of a query's cost, and visitors typing in the
+    search box ask for the same passages again and again.
+    """
+    spans: dict[int, tuple[int, set[str]]] = {}
+    for t in _analyzer()(text, chars=True, mode="index", removestops=False):
+        end, terms = spans.setdefault(t.startchar, (t.endchar, set()))
+        terms.add(t.text)
+    return tuple((start, end, frozenset(terms)) for start, (end, terms) in spans.items())
 
 
 def snippet(text: str, terms: set[str], max_chars: int = 240) -> str:
     """An escaped excerpt of `text` around the best cluster of `terms`; the start if none."""
-    termset = frozenset(terms)
-    tokens = _analyzer()(text, chars=True, positions=True, mode="index", removestops=False)
+    tokens = (_Word(start, end, "", not terms.isdisjoint(found)) for start, end, found in _words(text))
     fragmenter = ContextFragmenter(maxchars=max_chars, surround=max_chars // 3)
-    fragments = fragmenter.fragment_tokens(text, _one_token_per_word(tokens, termset))
+    fragments = fragmenter.fragment_tokens(text, tokens)
     best = top_fragments(fragments, 1, BasicFragmentScorer(), lambda f: f.startchar)
     if not best:
         plain = str(htmlescape(text[:max_chars], quote=False))

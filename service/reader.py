@@ -56,6 +56,17 @@ class Snapshot:
     info: dict[str, Any]
     docs: dict[str, DocInfo] = field(default_factory=dict)
     folded_titles: list[tuple[str, str]] = field(default_factory=list)  # (folded title, doc id)
+    # Spelling corrections found so far: an edit-distance scan of the vocabulary is slow and
+    # the same misspellings come back; the cache lives and dies with this index snapshot.
+    corrections: dict[tuple[str, int], str | None] = field(default_factory=dict)
+    columns: dict[str, Any] = field(default_factory=dict)
+
+    def column(self, name: str) -> Any:
+        """A sortable field's values by document number, read without stored fields."""
+        cached = self.columns.get(name)
+        if cached is None:
+            cached = self.columns[name] = self.searcher.reader().column_reader(name)
+        return cached
 
     @property
     def analyzer(self) -> Any:

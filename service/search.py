@@ -127,6 +127,15 @@ def correct_word(snap: Snapshot, word: str, maxdist: int) -> str | None:
     """The most frequent index word within `maxdist` edits of `word` (nearest first)."""
     if maxdist <= 0 or not word.isalpha():
         return None
+    key = (word, maxdist)
+    if key not in snap.corrections:
+        if len(snap.corrections) > 10_000:
+            snap.corrections.clear()
+        snap.corrections[key] = _nearest_word(snap, word, maxdist)
+    return snap.corrections[key]
+
+
+def _nearest_word(snap: Snapshot, word: str, maxdist: int) -> str | None:
     reader = snap.searcher.reader()
     variants = [v for v in _ij_variants(word) if reader.doc_frequency("spell", v) > 0]
     if variants:
@@ -170,15 +179,15 @@ def _collect(
 ) -> dict[str, DocHits]:
     searcher = snap.searcher
     results = searcher.search(q, limit=limit, filter=flt, mask=mask, terms=True)
+    doc_ids, records = snap.column("doc_id"), snap.column("record")
     by_doc: dict[str, DocHits] = {}
     for hit in results:
-        stored = hit.fields()
-        doc_id = stored["doc_id"]
+        doc_id = doc_ids[hit.docnum]
         entry = by_doc.get(doc_id)
         if entry is None:
             entry = by_doc[doc_id] = DocHits(doc_id)
         score = float(hit.score or 0.0)
-        if stored.get("record") == "doc":
+        if records[hit.docnum] == "doc":
             entry.doc_score += score
         else:
             entry.passages.append((score, hit.docnum))

@@ -106,3 +106,18 @@ def test_title_words_do_not_make_every_page_match(corpus_client: TestClient) -> 
     # The running header is gone: the title's words are on a few pages, not on every one.
     assert len({p["page"] for p in within["passages"]}) < len(detail["indexed_pages"]) / 2
     assert not any("mogen wij u inspireren" in p["text"].lower() for p in detail["passages"] if p["page"] > 4)
+
+
+def test_dutch_done_right_on_the_corpus(corpus_client: TestClient) -> None:
+    sociaal = [r["id"] for r in search(corpus_client, "sociaal domein")["results"]]
+    sociale = [r["id"] for r in search(corpus_client, "sociale domein")["results"]]
+    assert sociale == sociaal  # "sociale" and "sociaal" are one term
+    typo = search(corpus_client, "sociaal domijn")
+    assert typo["suggestion"] == "sociaal domein" and typo["ran_query"] == "sociaal domein"
+    assert [r["id"] for r in typo["results"]][:3] == sociaal[:3]
+    found = search(corpus_client, "aanbesteding", per_page=50)["results"]
+    assert any(r["title"].endswith("maatschappelijke aanbestedingsprocedure") for r in found)
+    within = corpus_client.get(f"/documents/{found[0]['id']}/passages", params={"q": "aanbesteding"}).json()
+    assert within["total"] > 0
+    wmo = search(corpus_client, "Wmo", per_page=50)["results"]
+    assert any("Vledderhoven" in r["title"] for r in wmo)  # the post that never says "Wmo"
