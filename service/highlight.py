@@ -62,7 +62,7 @@ def _words(text: str) -> tuple[tuple[int, int, frozenset[str]], ...]:
     """
     spans: dict[int, tuple[int, set[str]]] = {}
     for t in _analyzer()(text, chars=True, mode="index", removestops=False):
-        end, terms = spans.setdefault(t.startchar, (t.endchar, set()))
+        _end, terms = spans.setdefault(t.startchar, (t.endchar, set()))
         terms.add(t.text)
     return tuple((start, end, frozenset(terms)) for start, (end, terms) in spans.items())
 
