@@ -175,8 +175,9 @@ def bench_analysis_cost() -> None:
         for n, (name, options, use_synonyms) in enumerate(variants):
             times = []
             for attempt in range(2):
-                settings = IndexerSettings(corpus_dir=REPO / "corpus",
-                                           index_dir=Path(tmp) / f"{n}-{attempt}" / "index", **options)
+                settings = IndexerSettings(
+                    corpus_dir=REPO / "corpus", index_dir=Path(tmp) / f"{n}-{attempt}" / "index", **options
+                )
                 started = time.perf_counter()
                 report = build_index(settings)
                 times.append(time.perf_counter() - started)
@@ -190,8 +191,10 @@ def bench_analysis_cost() -> None:
                 run_search(snap, SearchRequest(q), synonyms)
                 samples.append((time.perf_counter() - started) * 1000)
             build_s = min(times)
-            print(f"{name:34} {build_s:8.2f} {report.passages / build_s:10.0f} "
-                  f"{statistics.median(samples):12.2f} {1000 / statistics.mean(samples):9.0f}")
+            print(
+                f"{name:34} {build_s:8.2f} {report.passages / build_s:10.0f} "
+                f"{statistics.median(samples):12.2f} {1000 / statistics.mean(samples):9.0f}"
+            )
 
 
 def main() -> int:
