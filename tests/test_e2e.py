@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,15 +15,9 @@ from typing import Any
 import pytest
 
 from .conftest import REPO
+from .servers import build, free_port, running_service
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def get(url: str) -> tuple[int, bytes, dict[str, str]]:
@@ -39,49 +31,12 @@ def get(url: str) -> tuple[int, bytes, dict[str, str]]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    index = tmp_path_factory.mktemp("e2e") / "index"
-    build = subprocess.run(
-        [sys.executable, "-m", "indexer", "build", "corpus", "--index", str(index), "--base-url", base],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert build.returncode == 0, build.stderr
-    assert "skipped: 0 files" in build.stdout
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "service",
-            "--index",
-            str(index),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--corpus",
-            "corpus",
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if get(base + "/health")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("service did not start: " + proc.stderr.read().decode() if proc.stderr else "")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    root = tmp_path_factory.mktemp("e2e")
+    built = build("corpus", root / "index", f"http://127.0.0.1:{port}")
+    assert built.returncode == 0, built.stderr
+    assert "skipped: 0 files" in built.stdout
+    with running_service(root / "index", "corpus", port, root / "service.log", workers=2) as url:
+        yield url
 
 
 def search(base: str, q: str, **params: Any) -> dict[str, Any]:

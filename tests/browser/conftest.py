@@ -10,10 +10,7 @@ Needs /usr/bin/chromium (`apt-get install chromium`) and axe-core
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from functools import partial
 from http.server import ThreadingHTTPServer
@@ -22,19 +19,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
+from ..servers import build, free_port, running_service
 from .support import (
     AXE,
     CHROMIUM,
     CHROMIUM_ARGS,
-    REPO,
     SITE,
     Console,
     Host,
     QuietHandler,
     Service,
     Widget,
-    free_port,
-    get_json,
     host_pages,
     write_corpus,
 )
@@ -48,54 +43,10 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     corpus.mkdir()
     write_corpus(corpus)
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    build = subprocess.run(
-        [sys.executable, "-m", "indexer", "build", str(corpus), "--index", str(index), "--base-url", url],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert build.returncode == 0, f"indexer build failed:\n{build.stdout}\n{build.stderr}"
-    log_path = root / "service.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "service",
-                "--index",
-                str(index),
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                "--corpus",
-                str(corpus),
-            ],
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if get_json(f"{url}/health")["status"] == "ok":
-                        break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"service did not start:\n{log_path.read_text()}")
-                time.sleep(0.1)
-            yield Service(url)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    built = build(corpus, index, f"http://127.0.0.1:{port}")
+    assert built.returncode == 0, f"indexer build failed:\n{built.stdout}\n{built.stderr}"
+    with running_service(index, corpus, port, root / "service.log") as url:
+        yield Service(url)
 
 
 @pytest.fixture(scope="session")

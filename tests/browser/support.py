@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import urllib.request
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
@@ -12,6 +10,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from playwright.sync_api import ConsoleMessage, Page
+
+from ..servers import get_json
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -110,17 +110,6 @@ def write_corpus(corpus: Path) -> None:
 
 
 # --- servers ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.load(response)
 
 
 @dataclass
