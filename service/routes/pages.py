@@ -66,13 +66,20 @@ def search_page(
     tag = (params.get("tag") or None) and params.get("tag", "")[:100]
     sort = "date" if params.get("sort") == "date" else "relevance"
     page = _int(params.get("page"), 1, 1, 1000)
+    doc_id = params.get("doc", "")[:40] or None
     per_page = 10
     data: dict[str, Any] | None = None
-    if q:
+    within: dict[str, Any] | None = None
+    document: dict[str, Any] | None = None
+    if q and doc_id:  # "zoek in dit document"
+        with handle.use() as snap:
+            within = search.document_passages(snap, doc_id, q, synonyms, limit=50)
+            document = search.document_detail(snap, doc_id) if within else None
+    elif q:
         req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
         with handle.use() as snap:
             data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
-    filters = {"q": q, "type": kind, "year": year, "category": category, "tag": tag, "sort": sort}
+    filters = {"q": q, "type": kind, "year": year, "category": category, "tag": tag, "sort": sort, "doc": None}
 
     def link(**changes: Any) -> str:
         merged = {**filters, **changes}
@@ -88,6 +95,9 @@ def search_page(
         {
             "q": q,
             "data": data,
+            "within": within,
+            "doc_missing": bool(doc_id and within is None),
+            "document": document,
             "filters": filters,
             "link": link,
             "page": page,

@@ -242,6 +242,17 @@ def test_search_page_renders_results_escaped(client: TestClient) -> None:
     assert "<b>wijkteam</b>" not in html and "&lt;b&gt;wijkteam&lt;/b&gt;" in html
 
 
+def test_search_page_searches_within_one_pdf(client: TestClient) -> None:
+    html = client.get("/", params={"q": "wijkteam"}).text
+    assert "Zoek in dit document" in html
+    doc_id = search(client, q="fietsenwerkplaats")["results"][0]["id"]
+    page = client.get("/", params={"q": "zevenenveertig", "doc": doc_id}).text
+    assert "1 passage met „zevenenveertig”" in page
+    assert "#page=3" in page and "Pagina 3" in page
+    assert f'name="doc" value="{doc_id}"' in page
+    assert "bestaat niet" in client.get("/", params={"q": "x", "doc": "nope"}).text
+
+
 def test_openapi_docs(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     assert "/search" in client.get("/openapi.json").json()["paths"]
