@@ -189,6 +189,13 @@ def text_problem(text: str) -> str:
         if mixed / len(tokens) > 0.3:
             return "unreadable text"
         latin = [t for t in tokens if all(_script(ch) == "LATIN" for ch in t if ch.isalpha())]
+        letters = [ch.lower() for t in latin for ch in t if ch.isalpha()]
+        if len(letters) >= 200:
+            # Vowels are about 35-40 % of the letters of any European language; text from a
+            # font without a Unicode map (shifted codes) has far fewer.
+            vowels = sum(1 for ch in letters if ch in "aeiouyàáâäèéêëìíîïòóôöùúûü")
+            if vowels / len(letters) < 0.2:
+                return "unreadable text"
         if len(latin) >= 10:
             no_vowel = sum(1 for t in latin if not re.search(r"[aeiouyàáâäèéêëìíîïòóôöùúûü]", t, re.I))
             if no_vowel / len(latin) > 0.35:

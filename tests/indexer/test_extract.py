@@ -152,3 +152,15 @@ def test_real_malformed_wxr_is_a_clear_error() -> None:
 def test_non_wordpress_xml_is_refused() -> None:
     with pytest.raises(UnsupportedFormat, match="not a WordPress export"):
         extract_file(realworld("dutch", "xml", "tk_kst-32545-143_motie.xml"), "m.xml", SETTINGS)
+
+
+def test_text_quality_detector() -> None:
+    from indexer.extract.pdftext import text_problem
+
+    dutch = "Het sociale wijkteam werkt in de wijk met bewoners en professionals aan de buurt. " * 5
+    shifted = "".join(chr((ord(c) - 97 + 3) % 26 + 97) if "a" <= c <= "z" else c for c in dutch)
+    assert text_problem(dutch) == ""
+    assert text_problem(shifted) == "unreadable text"  # a font without a Unicode map
+    assert text_problem('5IJT\x01JT\x01BO\x01"SJBM\x016OJDPEF') == "unreadable text"
+    assert text_problem("Привет, мир. 你好世界. مرحبا بالعالم. Hello world.") == ""
+    assert text_problem("0 2 4 6 8") == "empty"
