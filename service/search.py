@@ -35,6 +35,7 @@ from .synonyms import Synonyms, Terms
 
 PHRASE_FIELDS = ("content", "title", "headings")
 MAX_PASSAGES = 3
+MAX_CORRECTED_WORDS = 8  # an edit-distance scan costs milliseconds: bound it per query
 PREFIX_MIN_CHARS = 6
 PREFIX_ALTERNATIVES = 3
 PROXIMITY_SLOP = 4
@@ -156,7 +157,7 @@ def suggestion_for(snap: Snapshot, parsed: ParsedQuery) -> tuple[str | None, dic
     """("Bedoelde u" text or None, {unknown word: correction})."""
     reader = snap.searcher.reader()
     corrections: dict[str, str] = {}
-    for word in dict.fromkeys(parsed.words):
+    for word in list(dict.fromkeys(parsed.words))[:MAX_CORRECTED_WORDS]:
         if len(word) < 4 or not word.isalpha():
             continue
         freq = reader.doc_frequency("spell", word)
@@ -211,7 +212,7 @@ def _expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
 
     reader = snap.searcher.reader()
     ran: dict[str, str] = {}
-    for group in parsed.groups:
+    for group in parsed.groups[:MAX_CORRECTED_WORDS]:
         if group.phrase or len(group.alternatives) != 1 or len(group.alternatives[0]) != 1:
             continue
         word = fold(group.label.lower())
