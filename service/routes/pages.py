@@ -79,7 +79,15 @@ def search_page(
         req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
         with handle.use() as snap:
             data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
-    filters = {"q": q, "type": kind, "year": year, "category": category, "tag": tag, "sort": sort, "doc": None}
+    filters = {
+        "q": q,
+        "type": kind,
+        "year": year,
+        "category": category,
+        "tag": tag,
+        "sort": sort,
+        "doc": None,
+    }
 
     def link(**changes: Any) -> str:
         merged = {**filters, **changes}
