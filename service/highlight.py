@@ -1,9 +1,10 @@
 """Snippets: the best fragment of a passage with matched words in <mark>, all else escaped.
 
-Built from Whoosh's highlighting parts (ContextFragmenter, top_fragments, an HtmlFormatter
-subclass). The text is analysed in index mode, so the parts of a compound match too: a search
-for "aanbesteding" marks "aanbestedingsprocedure". Whoosh's formatter escapes both the marked
-words and the text between them; only our <mark> tags are raw HTML.
+The text is analysed in index mode, so the parts of a compound match too: a search for
+"aanbesteding" marks "aanbestedingsprocedure". The window is the stretch of at most 240
+characters holding the most matched words. Whoosh's Fragment and HtmlFormatter (subclassed to
+write <mark>) escape both the marked words and the text between them; only our <mark> tags are
+raw HTML.
 """
 
 from __future__ import annotations
@@ -12,13 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from whoosh.compat import htmlescape
-from whoosh.highlight import (
-    BasicFragmentScorer,
-    ContextFragmenter,
-    HtmlFormatter,
-    get_text,
-    top_fragments,
-)
+from whoosh.highlight import Fragment, HtmlFormatter, get_text
 
 from indexer.analysis import dutch_analyzer
 
@@ -41,7 +36,7 @@ class MarkFormatter(HtmlFormatter):  # type: ignore[misc]
 
 
 class _Word:
-    """The little of a Whoosh Token the fragmenter and formatter use."""
+    """The little of a Whoosh Token the formatter uses."""
 
     __slots__ = ("boost", "endchar", "matched", "startchar", "text")
 
@@ -67,17 +62,37 @@ def _words(text: str) -> tuple[tuple[int, int, frozenset[str]], ...]:
     return tuple((start, end, frozenset(terms)) for start, (end, terms) in spans.items())
 
 
+def _best_window(spans: list[tuple[int, int]], width: int) -> list[tuple[int, int]]:
+    """The run of matched words that fits in `width` characters and holds the most of them."""
+    best: list[tuple[int, int]] = []
+    j = 0
+    for i in range(len(spans)):
+        j = max(j, i)
+        while j < len(spans) and spans[j][1] - spans[i][0] <= width:
+            j += 1
+        if j - i > len(best):
+            best = spans[i:j]
+    return best or spans[:1]
+
+
 def snippet(text: str, terms: set[str], max_chars: int = 240) -> str:
     """An escaped excerpt of `text` around the best cluster of `terms`; the start if none."""
-    tokens = (_Word(start, end, "", not terms.isdisjoint(found)) for start, end, found in _words(text))
-    fragmenter = ContextFragmenter(maxchars=max_chars, surround=max_chars // 3)
-    fragments = fragmenter.fragment_tokens(text, tokens)
-    best = top_fragments(fragments, 1, BasicFragmentScorer(), lambda f: f.startchar)
-    if not best:
+    spans = [(start, end) for start, end, found in _words(text) if not terms.isdisjoint(found)]
+    if not spans:
         plain = str(htmlescape(text[:max_chars], quote=False))
         return plain + (" …" if len(text) > max_chars else "")
-    fragment = best[0]
-    html: str = MarkFormatter().format_fragment(fragment)
-    prefix = "… " if fragment.startchar > 0 else ""
-    suffix = " …" if fragment.endchar < len(text) else ""
+    window = _best_window(spans, max_chars * 2 // 3)
+    first, last = window[0][0], window[-1][1]
+    start = max(0, first - (max_chars - (last - first)) // 3)
+    if start > 0:  # begin at a word boundary
+        space = text.find(" ", start, first)
+        start = space + 1 if space != -1 else first
+    end = min(len(text), max(last, start + max_chars))
+    if end < len(text):
+        space = text.rfind(" ", last, end)
+        end = space if space != -1 else max(last, end)
+    marks = [_Word(s, e, "", True) for s, e in spans if s >= start and e <= end]
+    html: str = MarkFormatter().format_fragment(Fragment(text, marks, start, end))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
     return prefix + html.strip() + suffix
