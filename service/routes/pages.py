@@ -62,8 +62,8 @@ def search_page(
     q = " ".join(params.get("q", "").split())[:500]
     kind = params.get("type") if params.get("type") in {"blog", "pdf"} else None
     year = params.get("year") if (params.get("year") or "").isdigit() else None
-    category = (params.get("category") or None) and params.get("category", "")[:100]
-    tag = (params.get("tag") or None) and params.get("tag", "")[:100]
+    category = params.get("category", "")[:100] or None
+    tag = params.get("tag", "")[:100] or None
     sort = "date" if params.get("sort") == "date" else "relevance"
     page = _int(params.get("page"), 1, 1, 1000)
     doc_id = params.get("doc", "")[:40] or None

@@ -128,6 +128,7 @@ def test_real_wxr_theme_unit_test() -> None:
     titles = {d.title for d in result.documents}
     assert True  # markup is reduced to text
     assert not any("<" in t for t in titles)
+    assert "Markup: Title With Markup" in titles  # <em>, <b>, <sup> reduced to their text
     kinds = {s.reason for s in result.skips if s.reason.startswith("post type")}
     assert {"post type attachment", "post type nav_menu_item"} <= kinds
     assert len(result.documents) >= 60
