@@ -27,7 +27,7 @@ from ..passages import Block, make_passages
 from ..text import clean_text, one_line
 from . import Extraction, files_url
 
-SITE_SUFFIX = re.compile(r"\s+[–—|·-]\s+[^–—|·]{2,60}$")  # " – Sitename" after a title
+SEPARATORS = "–—|·:-"
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -56,15 +56,42 @@ def _head_metadata(tree: Any) -> dict[str, Any]:
         one_line(a.text_content()) for a in tree.xpath('//a[@rel="category tag"]')
     ]
     tags = meta("article:tag") or [one_line(a.text_content()) for a in tree.xpath('//a[@rel="tag"]')]
-    titles = meta("og:title") or [one_line(t.text_content()) for t in tree.xpath("//title")]
+    titles = meta("og:title") + [one_line(t.text_content()) for t in tree.xpath("//title")]
     return {
         "url": canonical[0].strip() if canonical else "",
-        "title": titles[0] if titles else "",
+        "title": next((t for t in titles if t), ""),
+        "titles": [t for t in titles if t],
         "date": next(iter(meta("article:published_time") or meta("DC.date")), None),
         "categories": list(dict.fromkeys(c for c in categories if c)),
         "tags": list(dict.fromkeys(t for t in tags if t)),
         "author": (meta("author") or meta("DC.creator") or [""])[0],
+        "site_name": (meta("og:site_name") or [""])[0],
+        "h1": [one_line(h.text_content()) for h in tree.xpath("//h1")][:3],
     }
+
+
+def strip_site_name(title: str, sites: set[str]) -> str:
+    """"Wmo 2015 – Maatschappelijk aanbesteden" -> "Wmo 2015", but only for the site's own name:
+    "Jeugdhulp - regionaal of lokaal" keeps its second half."""
+    for site in sorted(sites, key=len, reverse=True):
+        site = one_line(site)
+        for sep in SEPARATORS:
+            for affix, strip in ((f" {sep} {site}", title.endswith), (f"{site} {sep} ", title.startswith)):
+                if strip(affix) and len(title) > len(affix):
+                    return (title[: -len(affix)] if strip == title.endswith else title[len(affix) :]).strip()
+    return title
+
+
+def choose_title(head: dict[str, Any], result: Any) -> str:
+    """The page's title: an <h1> that the <title> or og:title repeats (maybe with " – Site"
+    after it), else og:title, else <title>, without the site's name."""
+    for heading in head["h1"]:
+        for candidate in head["titles"]:
+            rest = candidate[len(heading) :].lstrip()
+            if heading and candidate.startswith(heading) and (not rest or rest[0] in SEPARATORS):
+                return str(heading)
+    sites = {s for s in (head["site_name"], result.sitename, result.hostname) if s}
+    return strip_site_name(one_line(head["title"] or result.title or ""), sites)
 
 
 def body_blocks(body: Any) -> list[Block]:
@@ -102,10 +129,7 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
         raise EmptyDocument("no main content found")
     blocks = body_blocks(result.body)
     passages = make_passages(blocks, settings.passage_min_words, settings.passage_max_words)
-    title = head["title"] or (result.title or "")
-    if head["title"] and result.title and len(result.title) < len(title) and result.title in title:
-        title = result.title  # trafilatura already dropped the " – Sitename" suffix
-    title = SITE_SUFFIX.sub("", one_line(title)) or path.stem
+    title = choose_title(head, result) or path.stem
     if not passages:
         raise EmptyDocument("no text in main content")
     summary = " ".join(b.text for b in blocks if not b.is_heading)[:300]

@@ -165,3 +165,17 @@ def test_text_quality_detector() -> None:
     assert text_problem('5IJT\x01JT\x01BO\x01"SJBM\x016OJDPEF') == "unreadable text"
     assert text_problem("Привет, мир. 你好世界. مرحبا بالعالم. Hello world.") == ""
     assert text_problem("0 2 4 6 8") == "empty"
+
+
+def test_site_name_is_stripped_only_when_it_is_the_site_name() -> None:
+    from indexer.extract.html import strip_site_name
+
+    sites = {"Maatschappelijk aanbesteden"}
+    assert strip_site_name("Wmo 2015 – Maatschappelijk aanbesteden", sites) == "Wmo 2015"
+    assert strip_site_name("Jeugdhulp - regionaal of lokaal", sites) == "Jeugdhulp - regionaal of lokaal"
+
+
+@pytest.mark.realworld
+def test_real_page_title_prefers_the_heading_over_a_generic_og_title() -> None:
+    doc = one(realworld("dutch", "html", "denhelder_gemeenteraad-2015-08-31_agenda.html"))
+    assert doc.title == "Gemeenteraad 31 augustus 2015 19:30:00"  # og:title says only "Vergadering"
