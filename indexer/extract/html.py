@@ -71,7 +71,7 @@ def _head_metadata(tree: Any) -> dict[str, Any]:
 
 
 def strip_site_name(title: str, sites: set[str]) -> str:
-    """"Wmo 2015 – Maatschappelijk aanbesteden" -> "Wmo 2015", but only for the site's own name:
+    """ "Wmo 2015 – Maatschappelijk aanbesteden" -> "Wmo 2015", but only for the site's own name:
     "Jeugdhulp - regionaal of lokaal" keeps its second half."""
     for site in sorted(sites, key=len, reverse=True):
         site = one_line(site)
