@@ -234,6 +234,7 @@ def _expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
             continue
         # An unfinished word ("decentr") is completed rather than corrected.
         fix = None if _completions(reader, word, 1) else correct_word(snap, word, fuzzy_distance(word))
+        found: list[str] = []
         if fix:
             ran[word] = fix
             found = [fix]
@@ -242,9 +243,9 @@ def _expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
             # "schuldhulpverlening"), or the last word still being typed: the most common
             # index words that start with it.
             found = _completions(reader, word, PREFIX_ALTERNATIVES)
-        elif (base := _without_particle(reader, word)) is not None:
+        if not found and (base := _without_particle(reader, word)) is not None:
             found = [base]  # a separable verb: "meebeslissen" -> "beslissen"
-        else:
+        if not found:
             continue
         # New alternatives go first: proximity bonuses are built from the first one. The
         # original stays, as its stem may still match another form of the word.

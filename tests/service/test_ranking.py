@@ -15,7 +15,8 @@ FILLER = "De raad sprak lang over de begroting, de plannen voor de haven en het 
 DOCS = {
     "samen.md": "Het sociaal domein vraagt om samenwerking tussen gemeente en bewoners. " + FILLER * 3,
     "ver-uit-elkaar.md": "Sociaal werk begint bij mensen. " + FILLER * 3 + "Het domein van de raad is breed.",
-    "buurtkas.md": "Een buurtkas geeft bewoners zelf geld voor kleine plannen in de straat. " + FILLER * 2,
+    "buurtkas.md": "Een buurtkas laat bewoners zelf beslissen over geld voor plannen in de straat. "
+    + FILLER * 2,
 }
 
 
@@ -65,3 +66,12 @@ def test_cors_allowlist(setup: tuple[TestClient, Path]) -> None:
     other = client.get("/search", params={"q": "raad"}, headers={"Origin": "https://elders.example"})
     assert "access-control-allow-origin" not in other.headers
     assert "access-control-allow-credentials" not in allowed.headers
+
+
+def test_separable_verbs_and_unknown_words(setup: tuple[TestClient, Path]) -> None:
+    client, _ = setup
+    # "meebeslissen" is nowhere in the corpus; its verb "beslissen" is.
+    assert titles(client, "meebeslissen")[:1] == ["buurtkas"]
+    # A word no document has does not stop the others from being required.
+    data = client.get("/search", params={"q": "buurtkas qwzrtx"}).json()
+    assert data["mode"] == "all" and [r["title"] for r in data["results"]] == ["buurtkas"]
