@@ -69,3 +69,14 @@ def one_line(text: str) -> str:
 
 def word_count(text: str) -> int:
     return len(text.split())
+
+
+MONTHS_NL = "januari februari maart april mei juni juli augustus september oktober november december".split()
+
+
+def dutch_date(iso: str | None) -> str:
+    """ "2014-03-12" -> "12 maart 2014"; "" for anything that is not an ISO date."""
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
+    if not match or not 1 <= int(match[2]) <= 12:
+        return ""
+    return f"{int(match[3])} {MONTHS_NL[int(match[2]) - 1]} {match[1]}"

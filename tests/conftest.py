@@ -35,12 +35,15 @@ def tiny_build(
     return settings, build_index(settings)
 
 
-@pytest.fixture(scope="session")
-def client(tiny_build: tuple[IndexerSettings, IndexReport]) -> Iterator[TestClient]:
-    settings, _ = tiny_build
+def _client_on(settings: IndexerSettings) -> Iterator[TestClient]:
     app = create_app(ServiceSettings(index=settings.index_dir, corpus=settings.corpus_dir))
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def client(tiny_build: tuple[IndexerSettings, IndexReport]) -> Iterator[TestClient]:
+    yield from _client_on(tiny_build[0])
 
 
 @pytest.fixture(scope="session")
@@ -56,10 +59,7 @@ def corpus_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[IndexerSetti
 
 @pytest.fixture(scope="session")
 def corpus_client(corpus_build: tuple[IndexerSettings, IndexReport]) -> Iterator[TestClient]:
-    settings, _ = corpus_build
-    app = create_app(ServiceSettings(index=settings.index_dir, corpus=settings.corpus_dir))
-    with TestClient(app) as test_client:
-        yield test_client
+    yield from _client_on(corpus_build[0])
 
 
 def realworld(*parts: str) -> Path:

@@ -31,24 +31,13 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from indexer.text import dutch_date  # noqa: E402 - the repository root must be on the path first
+
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "tools" / "blog_src"
 OUT = ROOT / "corpus" / "blog"
 SITE = "https://www.maatschappelijkaanbesteden.nl"
-MONTHS = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 
 def slugify(text: str) -> str:
@@ -98,11 +87,6 @@ def render_body(body: str) -> str:
     return "\n".join(out)
 
 
-def nice_date(iso: str) -> str:
-    year, month, day = iso[:10].split("-")
-    return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
-
-
 def render(post: dict, posts: list[dict], tag_counts: dict[str, int]) -> str:
     e = html.escape
     recent = [p for p in sorted(posts, key=lambda p: p["date"], reverse=True) if p is not post][:5]
@@ -123,7 +107,7 @@ def render(post: dict, posts: list[dict], tag_counts: dict[str, int]) -> str:
     if post["comments"]:
         items = "\n".join(
             f'<li class="comment"><article class="comment-body"><footer class="comment-meta">'
-            f'<b class="fn">{e(name)}</b> <time datetime="{e(when)}">{nice_date(when)}</time></footer>'
+            f'<b class="fn">{e(name)}</b> <time datetime="{e(when)}">{dutch_date(when)}</time></footer>'
             f'<div class="comment-content"><p>{e(text)}</p></div></article></li>'
             for name, when, text in post["comments"]
         )
@@ -180,7 +164,7 @@ def render(post: dict, posts: list[dict], tag_counts: dict[str, int]) -> str:
 <div class="entry-content">
 {render_body(post["body"])}
 </div>
-<footer class="entry-footer"><span class="posted-on">Geplaatst op <time class="entry-date published" datetime="{e(post["date"])}">{nice_date(post["date"])}</time></span>
+<footer class="entry-footer"><span class="posted-on">Geplaatst op <time class="entry-date published" datetime="{e(post["date"])}">{dutch_date(post["date"])}</time></span>
 <span class="byline"> door <span class="author vcard"><a class="url fn n" href="{SITE}/author/{slugify(post["author"])}/">{e(post["author"])}</a></span></span>
 <span class="cat-links">Categorie&euml;n: {cats}</span> <span class="tags-links">Tags: {tags}</span></footer>
 </article>

@@ -13,35 +13,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from indexer.text import dutch_date
+
 from .. import search
 from ..deps import HandleDep, SettingsDep, SynonymsDep
 
 router = APIRouter()
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
-MONTHS = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 # Saved web pages from the corpus may carry the original site's scripts: never run them.
 SANDBOX = "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inline'"
-
-
-def dutch_date(iso: str | None) -> str:
-    if not iso or len(iso) < 10:
-        return ""
-    year, month, day = iso[:10].split("-")
-    return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
 
 
 TEMPLATES.env.filters["dutch_date"] = dutch_date
