@@ -38,12 +38,12 @@ LEXICON_MIN_ZIPF = 2.5  # rarer words are never parts we split into; leaving the
 NOT_MODIFIERS = frozenset(
     """
     aan af bij door in mee na om onder op over toe tegen terug uit voor vooruit weg samen achter boven binnen buiten rond ver ont be her ge mis wan
-    """.split()  # noqa: SIM905 - a word list reads better as text
+    """.split()
 )
 NOT_HEADS = frozenset(
     """
     heid lijk lijke baar schap isch ing ingen der ren den ten ers tie ties aar ster nis eren lijkheid achtig loos ende erd ijn aal eel ief ieve
-    """.split()  # noqa: SIM905 - a word list reads better as text
+    """.split()
 )
 
 _lexicon: dict[str, float] | None = None

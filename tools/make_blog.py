@@ -32,7 +32,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from indexer.text import dutch_date  # noqa: E402 - the repository root must be on the path first
+from indexer.text import dutch_date
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "tools" / "blog_src"
