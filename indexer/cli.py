@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
@@ -68,8 +70,17 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
         )
     whole = report.skipped_files
     print(f"skipped: {len(whole)} files, {len(report.skips) - len(whole)} parts of files", file=out)
-    for skip in report.skips:
+    for skip in whole:
         print(f"  skipped {skip.source}: {skip.reason}", file=out)
+    # Parts (WXR items, PDF pages) are summed up per file and reason; --json lists each one.
+    parts: dict[str, Counter[str]] = {}
+    for skip in report.skips:
+        if skip not in whole:
+            file = re.split(r" (?:item|page) \d+", skip.source, maxsplit=1)[0]
+            parts.setdefault(file, Counter())[skip.reason] += 1
+    for file, reasons in parts.items():
+        summary = ", ".join(f"{n} × {reason}" for reason, n in reasons.most_common())
+        print(f"  partly skipped {file}: {summary}", file=out)
     print(f"index: {report.index_dir}", file=out)
 
 

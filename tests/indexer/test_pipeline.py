@@ -108,6 +108,7 @@ def test_cli_exit_codes(tiny_build: tuple[IndexerSettings, IndexReport], tmp_pat
     assert strict.returncode == 1
     assert "skipped pdf/kapot.pdf: corrupt" in strict.stdout
     assert "skipped pdf/geen-pdf.pdf: not a PDF" in strict.stdout
+    assert "partly skipped export/site.xml: 1 × status draft, 1 × status private" in strict.stdout
     ok = run_cli("build", str(corpus), "--index", str(tmp_path / "i"))
     assert ok.returncode == 0 and "5 documents" in ok.stdout
     stats = run_cli("stats", "--index", str(tmp_path / "i"))
