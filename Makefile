@@ -43,9 +43,14 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## test: lint, then the whole suite (browser tests included)
-test: lint
+## test: lint, then the whole suite (browser tests included: needs Debian's chromium)
+test: lint tests/browser/node_modules/.installed
 	$(PY) -m pytest
+
+# axe-core for the accessibility checks, pinned by tests/browser/package-lock.json
+tests/browser/node_modules/.installed: tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $@
 
 ## bench: indexing speed, PDF pages/s, query and /suggest latency (prints numbers, asserts nothing)
 bench: $(VENV)/.installed
