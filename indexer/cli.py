@@ -81,6 +81,8 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
     for file, reasons in parts.items():
         summary = ", ".join(f"{n} × {reason}" for reason, n in reasons.most_common())
         print(f"  partly skipped {file}: {summary}", file=out)
+    if report.slowest[0]:
+        print(f"slowest file: {report.slowest[0]} ({report.slowest[1]:.1f} s)", file=out)
     print(f"index: {report.index_dir}", file=out)
 
 

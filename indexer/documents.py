@@ -35,7 +35,6 @@ class Document:
     summary: str = ""
     key: str = ""  # distinguishes documents that share one source file (WXR items)
     pages: int = 0  # number of pages for PDFs
-    skipped_pages: list[tuple[int, str]] = field(default_factory=list)  # (page, reason)
 
     @property
     def id(self) -> str:

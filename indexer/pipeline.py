@@ -35,7 +35,7 @@ class IndexReport:
     pdf_pages: int = 0
     skips: list[Skip] = field(default_factory=list)
     seconds: float = 0.0
-    extract_seconds: float = 0.0
+    slowest: tuple[str, float] = ("", 0.0)  # the file that took longest to extract
     index_dir: Path | None = None
     added: int = 0
     changed: int = 0
@@ -92,7 +92,8 @@ def _write(
                     entry["documents"].append(_doc_summary(doc))
                 entry["skips"].extend([s.source, s.reason] for s in outcome.extraction.skips)
             manifest[outcome.file.source] = entry
-            report.extract_seconds += outcome.seconds
+            if outcome.seconds > report.slowest[1]:
+                report.slowest = (outcome.file.source, outcome.seconds)
 
 
 def _doc_summary(doc: Document) -> dict[str, Any]:

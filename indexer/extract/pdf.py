@@ -224,6 +224,5 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
         author=str(meta["author"]),
         summary=" ".join(b.text for b in blocks if not b.is_heading)[:300],
         pages=len(pages),
-        skipped_pages=[(p.number, p.problem) for p in pages if p.problem and p.problem != "empty"],
     )
     return Extraction([doc], skips)
