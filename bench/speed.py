@@ -20,8 +20,9 @@ from indexer.config import IndexerSettings as Settings
 from indexer.errors import ExtractionError
 from indexer.extract import extract_file
 from service.config import DEFAULT_SYNONYMS
+from service.documents import suggest
 from service.reader import load_snapshot
-from service.search import SearchRequest, run_search, suggest
+from service.search import SearchRequest, run_search
 from service.synonyms import Synonyms
 
 REPO = Path(__file__).resolve().parent.parent

@@ -3,8 +3,8 @@
 Pure functions over an index Snapshot; no FastAPI here. Steps of `run_search`:
 
 1. Parse the query (`query.parse_query`) into groups of alternative terms, with synonyms.
-   Unknown words that are close to a word of the index (1 edit from 5 letters, 2 from 9; a
-   Dutch ei/ij mix-up counts as 1) get that word as an extra alternative.
+   Words the index lacks get alternatives from `spelling.expand_unknown` (a close word, a
+   completion, the verb of a separable verb).
 2. One Whoosh query: every group's terms over title, headings, categories/tags and body
    (BM25F, field weights in the schema), plus phrase bonuses for neighbouring words.
    Quoted phrases are run on their own and are required.
@@ -14,7 +14,7 @@ Pure functions over an index Snapshot; no FastAPI here. Steps of `run_search`:
    scaled by the share of the query's weight (IDF) they cover, like Lucene's coord factor.
    Words no document contains are not required of any.
 4. Facets over the matching documents, filters, sort, one page of results, snippets.
-5. "Bedoelde u": a correction of unknown or rare words from the index's own vocabulary.
+5. "Bedoelde u": `spelling.suggestion_for`, from the index's own vocabulary.
 """
 
 from __future__ import annotations
@@ -29,18 +29,15 @@ from typing import Any
 from whoosh import query as Q
 
 from indexer.schema import SEARCH_FIELDS
-from indexer.text import fold
 
 from .highlight import snippet
-from .query import Group, ParsedQuery, parse_query
+from .query import Group, parse_query
 from .reader import DocInfo, Snapshot
+from .spelling import expand_unknown, suggestion_for
 from .synonyms import Synonyms, Terms
 
 PHRASE_FIELDS = ("content", "title", "headings")
 MAX_PASSAGES = 3
-MAX_CORRECTED_WORDS = 8  # an edit-distance scan costs milliseconds: bound it per query
-PREFIX_MIN_CHARS = 6
-PREFIX_ALTERNATIVES = 3
 PROXIMITY_SLOP = 4
 PROXIMITY_BOOST = 1.5
 SECOND_PASSAGE_SHARE = 0.3
@@ -114,67 +111,6 @@ def filter_query(req: SearchRequest) -> Q.Query | None:
     return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
-# --- corrections --------------------------------------------------------------------------
-
-
-def _ij_variants(word: str) -> set[str]:
-    out = set()
-    for a, b in (("ij", "ei"), ("ei", "ij"), ("y", "ij")):
-        start = word.find(a)
-        while start != -1:
-            out.add(word[:start] + b + word[start + len(a) :])
-            start = word.find(a, start + 1)
-    return out
-
-
-def correct_word(snap: Snapshot, word: str, maxdist: int) -> str | None:
-    """The most frequent index word within `maxdist` edits of `word` (nearest first)."""
-    if maxdist <= 0 or not word.isalpha():
-        return None
-    key = (word, maxdist)
-    if key not in snap.corrections:
-        if len(snap.corrections) > 10_000:
-            snap.corrections.clear()
-        snap.corrections[key] = _nearest_word(snap, word, maxdist)
-    return snap.corrections[key]
-
-
-def _nearest_word(snap: Snapshot, word: str, maxdist: int) -> str | None:
-    reader = snap.searcher.reader()
-    variants = [v for v in _ij_variants(word) if reader.doc_frequency("spell", v) > 0]
-    if variants:
-        return str(max(variants, key=lambda v: reader.doc_frequency("spell", v)))
-    for dist in range(1, maxdist + 1):
-        candidates = [c for c in reader.terms_within("spell", word, dist, prefix=1) if c != word]
-        if candidates:
-            return str(max(candidates, key=lambda c: (reader.doc_frequency("spell", c), c)))
-    return None
-
-
-def fuzzy_distance(word: str) -> int:
-    """Edits allowed when a word is unknown: 1 from 5 letters, 2 from 9."""
-    return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
-
-
-def suggestion_for(snap: Snapshot, parsed: ParsedQuery) -> tuple[str | None, dict[str, str]]:
-    """("Bedoelde u" text or None, {unknown word: correction})."""
-    reader = snap.searcher.reader()
-    corrections: dict[str, str] = {}
-    for word in list(dict.fromkeys(parsed.words))[:MAX_CORRECTED_WORDS]:
-        if len(word) < 4 or not word.isalpha():
-            continue
-        freq = reader.doc_frequency("spell", word)
-        if freq > 1 or (freq == 0 and _completions(reader, word, 1)):
-            continue  # known, or a word still being typed ("decentr"): no correction
-        fix = correct_word(snap, word, 2 if len(word) >= 5 else 1)
-        if fix and (freq == 0 or reader.doc_frequency("spell", fix) >= 20 * max(freq, 1)):
-            corrections[word] = fix
-    if not corrections:
-        return None, {}
-    text = " ".join(corrections.get(w, w) for w in parsed.words)
-    return text, corrections
-
-
 # --- running ------------------------------------------------------------------------------
 
 
@@ -220,77 +156,6 @@ def _covers(group: Group, terms: set[str]) -> bool:
     return any(all(t in terms for t in alt) for alt in group.alternatives)
 
 
-def _expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
-    """Add close index words as alternatives for words the index does not know."""
-    from indexer.analysis import analyze
-
-    reader = snap.searcher.reader()
-    ran: dict[str, str] = {}
-    for group in parsed.groups[:MAX_CORRECTED_WORDS]:
-        if group.phrase or len(group.alternatives) != 1 or len(group.alternatives[0]) != 1:
-            continue
-        word = fold(group.label.lower())
-        if not word.isalpha() or reader.doc_frequency("spell", word) > 0:
-            continue
-        # An unfinished word ("decentr") is completed rather than corrected.
-        fix = None if _completions(reader, word, 1) else correct_word(snap, word, fuzzy_distance(word))
-        found: list[str] = []
-        if fix:
-            ran[word] = fix
-            found = [fix]
-        elif len(word) >= PREFIX_MIN_CHARS or (len(word) >= 4 and group is parsed.groups[-1]):
-            # A Dutch compound's first part typed on its own ("schuldhulp" for
-            # "schuldhulpverlening"), or the last word still being typed: the most common
-            # index words that start with it.
-            found = _completions(reader, word, PREFIX_ALTERNATIVES)
-        if not found and (base := _without_particle(reader, word)) is not None:
-            found = [base]  # a separable verb: "meebeslissen" -> "beslissen"
-        if not found:
-            continue
-        # New alternatives go first: proximity bonuses are built from the first one. The
-        # original stays, as its stem may still match another form of the word.
-        extra = [s for s in (tuple(analyze(w, snap.analyzer)) for w in found) if s]
-        group.alternatives = list(dict.fromkeys([*extra, *group.alternatives]))
-    return ran
-
-
-PARTICLES = (
-    "mee",
-    "samen",
-    "terug",
-    "door",
-    "over",
-    "onder",
-    "voor",
-    "aan",
-    "uit",
-    "op",
-    "af",
-    "in",
-    "toe",
-    "bij",
-)
-
-
-def _without_particle(reader: Any, word: str) -> str | None:
-    """The verb inside an unknown separable verb ("meebeslissen" -> "beslissen"), if known."""
-    for particle in PARTICLES:
-        rest = word[len(particle) :]
-        if word.startswith(particle) and len(rest) >= 4 and reader.doc_frequency("spell", rest) > 0:
-            return rest
-    return None
-
-
-def _completions(reader: Any, prefix: str, limit: int) -> list[str]:
-    found = []
-    for n, term in enumerate(reader.expand_prefix("spell", prefix)):
-        word = term.decode("utf-8") if isinstance(term, bytes) else term
-        found.append((reader.doc_frequency("spell", word), word))
-        if n >= 200:
-            break
-    return [word for _, word in sorted(found, reverse=True)[:limit]]
-
-
 def run_search(
     snap: Snapshot,
     req: SearchRequest,
@@ -316,7 +181,7 @@ def run_search(
         response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return response
     suggestion, _ = suggestion_for(snap, parsed)
-    ran = _expand_unknown(snap, parsed)
+    ran = expand_unknown(snap, parsed)
     if ran:
         response["ran_query"] = " ".join(ran.get(w, w) for w in parsed.words)
     response["suggestion"] = suggestion
@@ -418,68 +283,6 @@ def result_entry(snap: Snapshot, entry: DocHits, terms: set[str]) -> dict[str, A
         "passages": passages,
         "categories": list(doc.categories),
         "tags": list(doc.tags),
-    }
-
-
-# --- other endpoints ----------------------------------------------------------------------
-
-
-def suggest(snap: Snapshot, prefix: str, limit: int = 8) -> dict[str, Any]:
-    """Titles that contain a word starting with the last typed word, then word completions."""
-    text = " ".join(prefix.split())[:100]
-    words = [fold(w.lower()) for w in text.split()]
-    out: list[dict[str, Any]] = []
-    if not words:
-        return {"query": prefix, "suggestions": out}
-    last = "".join(ch for ch in words[-1] if ch.isalnum())
-    head = words[:-1]
-    if not last:
-        return {"query": prefix, "suggestions": out}
-    for folded, doc_id in snap.folded_titles:
-        title_words = folded.replace("-", " ").split()
-        if all(any(tw.startswith(w) for tw in title_words) for w in [*head, last]):
-            doc = snap.docs[doc_id]
-            out.append({"text": doc.title, "url": doc.url, "type": doc.kind})
-            if len(out) >= limit // 2:
-                break
-    for word in _completions(snap.searcher.reader(), last, limit - len(out)):
-        out.append({"text": " ".join([*head, word]), "url": None, "type": None})
-    return {"query": prefix, "suggestions": out}
-
-
-def document_detail(snap: Snapshot, doc_id: str) -> dict[str, Any] | None:
-    doc = snap.docs.get(doc_id)
-    if doc is None:
-        return None
-    rows = sorted(
-        (s for s in snap.searcher.documents(doc_id=doc_id, record="passage")),
-        key=lambda s: (s.get("page") or 0, s.get("start") or 0),
-    )
-    pages: dict[int, int] = Counter(int(s.get("page") or 0) for s in rows if s.get("page"))
-    return {
-        "id": doc.id,
-        "type": doc.kind,
-        "title": doc.title,
-        "url": doc.url,
-        "source": doc.source,
-        "date": doc.published or None,
-        "author": doc.author or None,
-        "categories": list(doc.categories),
-        "tags": list(doc.tags),
-        "summary": doc.summary,
-        "pages": doc.pages or None,
-        "indexed_pages": sorted(pages),
-        "passages": [
-            {
-                "page": int(s.get("page") or 0) or None,
-                "heading": s.get("headings") or None,
-                "text": s.get("content", ""),
-                "start": s.get("start"),
-                "end": s.get("end"),
-                "url": passage_url(doc, int(s.get("page") or 0) or None),
-            }
-            for s in rows
-        ],
     }
 
 

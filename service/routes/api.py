@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
-from .. import search
+from .. import documents, search
 from ..deps import HandleDep, SettingsDep, SynonymsDep
 from ..models import DocumentOut, HealthOut, SearchOut, SuggestOut, WithinOut
 
@@ -39,13 +39,13 @@ def suggest_endpoint(
     q: Annotated[str, Query(min_length=1, max_length=100)], handle: HandleDep
 ) -> dict[str, Any]:
     with handle.use() as snap:
-        return search.suggest(snap, q)
+        return documents.suggest(snap, q)
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut)
 def document_endpoint(doc_id: str, handle: HandleDep) -> dict[str, Any]:
     with handle.use() as snap:
-        detail = search.document_detail(snap, doc_id)
+        detail = documents.document_detail(snap, doc_id)
     if detail is None:
         raise HTTPException(404, f"Document {doc_id!r} bestaat niet.")
     return detail

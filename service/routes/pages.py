@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from indexer.text import dutch_date
 
-from .. import search
+from .. import documents, search
 from ..deps import HandleDep, SettingsDep, SynonymsDep
 
 router = APIRouter()
@@ -55,7 +55,7 @@ def search_page(
     if q and doc_id:  # "zoek in dit document"
         with handle.use() as snap:
             within = search.document_passages(snap, doc_id, q, synonyms, limit=50)
-            document = search.document_detail(snap, doc_id) if within else None
+            document = documents.document_detail(snap, doc_id) if within else None
     elif q:
         req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
         with handle.use() as snap:
