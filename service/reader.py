@@ -60,6 +60,7 @@ class Snapshot:
     # the same misspellings come back; the cache lives and dies with this index snapshot.
     corrections: dict[tuple[str, int], str | None] = field(default_factory=dict)
     columns: dict[str, Any] = field(default_factory=dict)
+    _served: frozenset[str] | None = None
 
     def column(self, name: str) -> Any:
         """A sortable field's values by document number, read without stored fields."""
@@ -67,6 +68,13 @@ class Snapshot:
         if cached is None:
             cached = self.columns[name] = self.searcher.reader().column_reader(name)
         return cached
+
+    @property
+    def served_sources(self) -> frozenset[str]:
+        """Corpus files that indexed documents link to (their url is under /files/)."""
+        if self._served is None:
+            self._served = frozenset(d.source for d in self.docs.values() if "/files/" in d.url)
+        return self._served
 
     @property
     def analyzer(self) -> Any:

@@ -126,12 +126,17 @@ def widget(request: Request) -> Response:
 
 @router.get("/files/{path:path}", include_in_schema=False)
 def corpus_file(path: str, handle: HandleDep, settings: SettingsDep) -> Response:
+    """A corpus file that is the link target of an indexed document (a PDF, a note without a
+    URL of its own). Nothing else: a WXR export holds drafts and private posts, and saved pages
+    have their own canonical address."""
     with handle.use() as snap:
         root = settings.corpus or Path(str(snap.info.get("corpus_dir", "corpus")))
+        served = snap.served_sources
     base = root.resolve()
     target = (base / path).resolve()
     if (
-        not target.is_relative_to(base)
+        path not in served
+        or not target.is_relative_to(base)
         or not target.is_file()
         or any(part.startswith(".") for part in target.relative_to(base).parts)
     ):

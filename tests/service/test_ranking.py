@@ -75,3 +75,11 @@ def test_separable_verbs_and_unknown_words(setup: tuple[TestClient, Path]) -> No
     # A word no document has does not stop the others from being required.
     data = client.get("/search", params={"q": "buurtkas qwzrtx"}).json()
     assert data["mode"] == "all" and [r["title"] for r in data["results"]] == ["buurtkas"]
+
+
+def test_a_note_without_its_own_url_is_served_as_plain_text(setup: tuple[TestClient, Path]) -> None:
+    client, _ = setup
+    hit = client.get("/search", params={"q": "buurtkas"}).json()["results"][0]
+    assert hit["url"].endswith("/files/buurtkas.md")
+    response = client.get("/files/buurtkas.md")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
