@@ -121,3 +121,16 @@ def test_dutch_done_right_on_the_corpus(corpus_client: TestClient) -> None:
     assert within["total"] > 0
     wmo = search(corpus_client, "Wmo", per_page=50)["results"]
     assert any("Vledderhoven" in r["title"] for r in wmo)  # the post that never says "Wmo"
+
+
+MAGAZINE = [e for e in PASSAGES["passages"] if "magazine" in e["file"]]
+
+
+@pytest.mark.parametrize("entry", MAGAZINE, ids=lambda e: f"p{e['page']}-{e['text'][:20]}")
+def test_two_column_sentences_are_findable_as_exact_phrases(
+    corpus_client: TestClient, entry: dict[str, Any]
+) -> None:
+    words = entry["text"].rstrip(".?!").split()
+    phrase = '"' + " ".join(words[:8]) + '"'
+    hits = search(corpus_client, phrase)["results"]
+    assert hits and hits[0]["source"] == entry["file"] and hits[0]["page"] == entry["page"]
