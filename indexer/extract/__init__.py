@@ -35,12 +35,13 @@ def _extractors() -> dict[str, Extractor]:
         ".html": html.extract,
         ".htm": html.extract,
         ".md": markdown.extract,
+        ".txt": markdown.extract,
         ".xml": wxr.extract,
         ".pdf": pdf.extract,
     }
 
 
-SUFFIXES = (".html", ".htm", ".md", ".xml", ".pdf")
+SUFFIXES = (".html", ".htm", ".md", ".txt", ".xml", ".pdf")
 
 
 def extract_file(path: Path, source: str, settings: IndexerSettings) -> Extraction:

@@ -1,4 +1,4 @@
-"""Markdown files with YAML front matter -> one Document.
+"""Markdown files with YAML front matter (and plain .txt files) -> one Document.
 
 Front matter keys: `title`, `date`, `url`, `categories`, `tags`, `author` (all optional; the
 title falls back to the first heading, then the file name). Markdown syntax is reduced to plain
@@ -110,6 +110,8 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
     if not passages:
         raise EmptyDocument("no text after front matter")
     first_heading = next((b.text for b in blocks if b.is_heading), "")
+    if not first_heading and path.suffix.lower() == ".txt" and len(blocks[0].text) <= 150:
+        first_heading = blocks[0].text  # a plain text file's first line is its title
     url = str(meta.get("url") or "")
     return Extraction(
         [

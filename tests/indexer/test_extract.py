@@ -179,3 +179,14 @@ def test_site_name_is_stripped_only_when_it_is_the_site_name() -> None:
 def test_real_page_title_prefers_the_heading_over_a_generic_og_title() -> None:
     doc = one(realworld("dutch", "html", "denhelder_gemeenteraad-2015-08-31_agenda.html"))
     assert doc.title == "Gemeenteraad 31 augustus 2015 19:30:00"  # og:title says only "Vergadering"
+
+
+def test_plain_text_file_takes_its_first_line_as_title(tmp_path: Path) -> None:
+    path = tmp_path / "verslag.txt"
+    path.write_text(
+        "Verslag van de wijkavond\n\n" + "Bewoners bespraken het groen in de wijk. " * 12, "utf-8"
+    )
+    doc = one(path, "verslag.txt")
+    assert doc.title == "Verslag van de wijkavond"
+    assert doc.url == "http://test.local/files/verslag.txt"
+    assert "groen in de wijk" in doc.body
