@@ -13,20 +13,37 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
-from indexer import IndexerSettings, build_index, store
+from indexer import IndexerSettings, IndexReport, build_index, store
 from indexer.config import IndexerSettings as Settings
 from indexer.errors import ExtractionError
 from indexer.extract import extract_file
 from service.config import DEFAULT_SYNONYMS
 from service.documents import suggest
-from service.reader import load_snapshot
+from service.reader import Snapshot, load_snapshot
 from service.search import SearchRequest, run_search
 from service.synonyms import Synonyms
 
 REPO = Path(__file__).resolve().parent.parent
 REALWORLD = REPO.parent / "shared" / "realworld"
+
+
+def timed_build(settings: IndexerSettings) -> tuple[IndexReport, float]:
+    started = time.perf_counter()
+    report = build_index(settings)
+    return report, time.perf_counter() - started
+
+
+def latencies(call: Callable[[str], object], inputs: list[str]) -> list[float]:
+    """Milliseconds per call."""
+    samples = []
+    for item in inputs:
+        started = time.perf_counter()
+        call(item)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
 
 
 def percentiles(samples: list[float]) -> str:
@@ -91,9 +108,7 @@ def bench_pdf_end_to_end() -> None:
             settings = IndexerSettings(
                 corpus_dir=corpus, index_dir=Path(tmp) / f"idx{workers}" / "index", workers=workers
             )
-            started = time.perf_counter()
-            report = build_index(settings)
-            seconds = time.perf_counter() - started
+            report, seconds = timed_build(settings)
             print(
                 f"workers={workers}: {report.pdf_pages} pages of {report.documents} PDFs "
                 f"({len(report.skipped_files)} skipped) in {seconds:.2f} s = "
@@ -104,9 +119,7 @@ def bench_pdf_end_to_end() -> None:
 def bench_corpus(tmp: Path) -> Path:
     print("\n== corpus/ build ==")
     settings = IndexerSettings(corpus_dir=REPO / "corpus", index_dir=tmp / "index")
-    started = time.perf_counter()
-    report = build_index(settings)
-    seconds = time.perf_counter() - started
+    report, seconds = timed_build(settings)
     print(
         f"{report.documents} documents, {report.passages} passages, {report.pdf_pages} PDF pages "
         f"from {report.files} files in {seconds:.2f} s ({report.documents / seconds:.1f} docs/s)"
@@ -147,19 +160,10 @@ def bench_queries(index: Path) -> None:
     for q in qs[:20]:  # warm-up: lexicon, caches
         run_search(snap, SearchRequest(q), synonyms)
     print("\n== query latency (in-process run_search, one result page of 10) ==")
-    samples = []
-    for q in qs:
-        started = time.perf_counter()
-        run_search(snap, SearchRequest(q), synonyms)
-        samples.append((time.perf_counter() - started) * 1000)
+    samples = latencies(lambda q: run_search(snap, SearchRequest(q), synonyms), qs)
     print(f"/search  {percentiles(samples)}  = {1000 / statistics.mean(samples):.0f} queries/s per process")
     prefixes = [q[:n] for q in qs for n in (2, 4, 6, 9) if len(q) >= n][:400]
-    samples = []
-    for p in prefixes:
-        started = time.perf_counter()
-        suggest(snap, p)
-        samples.append((time.perf_counter() - started) * 1000)
-    print(f"/suggest {percentiles(samples)}")
+    print(f"/suggest {percentiles(latencies(lambda p: suggest(snap, p), prefixes))}")
 
 
 def bench_analysis_cost() -> None:
@@ -179,18 +183,16 @@ def bench_analysis_cost() -> None:
                 settings = IndexerSettings(
                     corpus_dir=REPO / "corpus", index_dir=Path(tmp) / f"{n}-{attempt}" / "index", **options
                 )
-                started = time.perf_counter()
-                report = build_index(settings)
-                times.append(time.perf_counter() - started)
+                report, seconds = timed_build(settings)
+                times.append(seconds)
             snap = load_snapshot(settings.index_dir)
             synonyms = Synonyms(DEFAULT_SYNONYMS if use_synonyms else None)
-            for q in qs[:20]:
-                run_search(snap, SearchRequest(q), synonyms)
-            samples = []
-            for q in qs:
-                started = time.perf_counter()
-                run_search(snap, SearchRequest(q), synonyms)
-                samples.append((time.perf_counter() - started) * 1000)
+
+            def one(q: str, snap: Snapshot = snap, synonyms: Synonyms = synonyms) -> object:
+                return run_search(snap, SearchRequest(q), synonyms)
+
+            latencies(one, qs[:20])  # warm-up
+            samples = latencies(one, qs)
             build_s = min(times)
             print(
                 f"{name:34} {build_s:8.2f} {report.passages / build_s:10.0f} "
