@@ -209,10 +209,11 @@ def spelling_analyzer() -> CompositeAnalyzer:
 
 def analyze(text: str, analyzer: CompositeAnalyzer | None = None, mode: str = "query") -> list[str]:
     """The terms `analyzer` (default: the Dutch chain) makes of `text`."""
-    chain = analyzer if analyzer is not None else _default_analyzer()
+    chain = analyzer if analyzer is not None else default_analyzer()
     return [t.text for t in chain(text, mode=mode) if not t.stopped]
 
 
 @lru_cache(maxsize=1)
-def _default_analyzer() -> CompositeAnalyzer:
+def default_analyzer() -> CompositeAnalyzer:
+    """The Dutch chain as the index uses it, built once per process."""
     return dutch_analyzer()

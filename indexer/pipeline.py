@@ -83,7 +83,7 @@ def _write(
     with store.writer(ix) as w:
         store.delete_sources(w, delete)
         for outcome in outcomes:
-            entry: dict[str, Any] = {"sha1": outcome.file.fingerprint(), "documents": [], "skips": []}
+            entry: dict[str, Any] = {"sha1": outcome.file.sha1, "documents": [], "skips": []}
             if outcome.extraction is None:
                 entry["skips"].append([outcome.file.source, outcome.reason])
             else:
@@ -152,7 +152,7 @@ def update_index(settings: IndexerSettings, progress: Progress | None = None) ->
     old: dict[str, Any] = dict(info.get("sources") or {})
     files = discover(settings.corpus_dir)
     present = {f.source for f in files}
-    todo = [f for f in files if f.source not in old or old[f.source]["sha1"] != f.fingerprint()]
+    todo = [f for f in files if f.source not in old or old[f.source]["sha1"] != f.sha1]
     deleted = [source for source in old if source not in present]
     report = IndexReport(
         extracted=len(todo),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .errors import ConfigError
@@ -19,12 +20,13 @@ from .extract import SUFFIXES
 IGNORE_FILE = ".vindplaatsignore"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SourceFile:
     path: Path
     source: str  # POSIX path relative to the corpus directory
 
-    def fingerprint(self) -> str:
+    @cached_property  # read once per run: updates compare it, and the manifest stores it
+    def sha1(self) -> str:
         digest = hashlib.sha1()
         with self.path.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):

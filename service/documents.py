@@ -30,7 +30,7 @@ def suggest(snap: Snapshot, prefix: str, limit: int = 8) -> dict[str, Any]:
             out.append({"text": doc.title, "url": doc.url, "type": doc.kind})
             if len(out) >= limit // 2:
                 break
-    for word in completions(snap.searcher.reader(), last, limit - len(out)):
+    for word in completions(snap, last, limit - len(out)):
         out.append({"text": " ".join([*head, word]), "url": None, "type": None})
     return {"query": prefix, "suggestions": out}
 

@@ -15,16 +15,7 @@ from typing import Any
 from whoosh.compat import htmlescape
 from whoosh.highlight import Fragment, HtmlFormatter, get_text
 
-from indexer.analysis import dutch_analyzer
-
-_ANALYZER = None
-
-
-def _analyzer() -> Any:
-    global _ANALYZER
-    if _ANALYZER is None:
-        _ANALYZER = dutch_analyzer()
-    return _ANALYZER
+from indexer.analysis import default_analyzer
 
 
 class MarkFormatter(HtmlFormatter):  # type: ignore[misc]
@@ -56,7 +47,7 @@ def _words(text: str) -> tuple[tuple[int, int, frozenset[str]], ...]:
     search box ask for the same passages again and again.
     """
     spans: dict[int, tuple[int, set[str]]] = {}
-    for t in _analyzer()(text, chars=True, mode="index", removestops=False):
+    for t in default_analyzer()(text, chars=True, mode="index", removestops=False):
         _end, terms = spans.setdefault(t.startchar, (t.endchar, set()))
         terms.add(t.text)
     return tuple((start, end, frozenset(terms)) for start, (end, terms) in spans.items())

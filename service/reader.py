@@ -59,8 +59,9 @@ class Snapshot:
     # Spelling corrections found so far: an edit-distance scan of the vocabulary is slow and
     # the same misspellings come back; the cache lives and dies with this index snapshot.
     corrections: dict[tuple[str, int], str | None] = field(default_factory=dict)
+    completions: dict[str, list[str]] = field(default_factory=dict)  # prefix -> commonest words
     columns: dict[str, Any] = field(default_factory=dict)
-    _served: frozenset[str] | None = None
+    served_sources: frozenset[str] = frozenset()  # corpus files documents link to (/files/…)
 
     def column(self, name: str) -> Any:
         """A sortable field's values by document number, read without stored fields."""
@@ -68,13 +69,6 @@ class Snapshot:
         if cached is None:
             cached = self.columns[name] = self.searcher.reader().column_reader(name)
         return cached
-
-    @property
-    def served_sources(self) -> frozenset[str]:
-        """Corpus files that indexed documents link to (their url is under /files/)."""
-        if self._served is None:
-            self._served = frozenset(d.source for d in self.docs.values() if "/files/" in d.url)
-        return self._served
 
     @property
     def analyzer(self) -> Any:
@@ -115,6 +109,7 @@ def load_snapshot(index_dir: Path) -> Snapshot:
         )
         snap.docs[doc.id] = doc
         snap.folded_titles.append((fold(doc.title.lower()), doc.id))
+    snap.served_sources = frozenset(d.source for d in snap.docs.values() if "/files/" in d.url)
     return snap
 
 

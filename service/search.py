@@ -114,11 +114,9 @@ def filter_query(req: SearchRequest) -> Q.Query | None:
 # --- running ------------------------------------------------------------------------------
 
 
-def _collect(
-    snap: Snapshot, q: Q.Query, flt: Q.Query | None, mask: Q.Query | None, limit: int
-) -> dict[str, DocHits]:
+def _collect(snap: Snapshot, q: Q.Query, flt: Q.Query | None, limit: int) -> dict[str, DocHits]:
     searcher = snap.searcher
-    results = searcher.search(q, limit=limit, filter=flt, mask=mask, terms=True)
+    results = searcher.search(q, limit=limit, filter=flt, terms=True)
     doc_ids, records = snap.column("doc_id"), snap.column("record")
     by_doc: dict[str, DocHits] = {}
     for hit in results:
@@ -136,9 +134,10 @@ def _collect(
     return by_doc
 
 
-def _phrase_docs(snap: Snapshot, group: Group, flt: Q.Query | None) -> set[str]:
-    results = snap.searcher.search(group_query(group), limit=None, filter=flt)
-    return {hit["doc_id"] for hit in results}
+def _doc_ids(snap: Snapshot, q: Q.Query, flt: Q.Query | None = None) -> set[str]:
+    """Documents with any record matching `q` (read from the doc_id column, not stored fields)."""
+    doc_ids = snap.column("doc_id")
+    return {doc_ids[docnum] for docnum in snap.searcher.search(q, limit=None, filter=flt).docs()}
 
 
 def _group_idf(snap: Snapshot, group: Group) -> float:
@@ -180,24 +179,22 @@ def run_search(
     if parsed.empty:
         response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return response
-    suggestion, _ = suggestion_for(snap, parsed)
+    response["suggestion"] = suggestion_for(snap, parsed)
     ran = expand_unknown(snap, parsed)
     if ran:
         response["ran_query"] = " ".join(ran.get(w, w) for w in parsed.words)
-    response["suggestion"] = suggestion
 
     flt = filter_query(req)
-    mask = Q.Or([Q.Term(f, t) for t in parsed.excluded for f in SEARCH_FIELDS]) if parsed.excluded else None
     loose = [g for g in parsed.groups if not g.phrase]
-    phrases = [g for g in parsed.groups if g.phrase]
     parts = [group_query(g) for g in parsed.groups] + proximity_queries(parsed.groups)
-    by_doc = _collect(snap, Q.Or(parts), flt, mask, max_hits)
-    for group in phrases:
-        allowed = _phrase_docs(snap, group, flt)
+    by_doc = _collect(snap, Q.Or(parts), flt, max_hits)
+    # Quoted phrases are required and "-word" excludes, both per document (any of its records).
+    for group in (g for g in parsed.groups if g.phrase):
+        allowed = _doc_ids(snap, group_query(group), flt)
         by_doc = {k: v for k, v in by_doc.items() if k in allowed}
-    if mask is not None and by_doc:
-        excluded_docs = {hit["doc_id"] for hit in snap.searcher.search(mask, limit=None)}
-        by_doc = {k: v for k, v in by_doc.items() if k not in excluded_docs}
+    if parsed.excluded and by_doc:
+        excluded = _doc_ids(snap, Q.Or([Q.Term(f, t) for t in parsed.excluded for f in SEARCH_FIELDS]))
+        by_doc = {k: v for k, v in by_doc.items() if k not in excluded}
 
     # A word that no document contains cannot be required of any: "all words" means all
     # words the index knows, so one unknown word does not turn every query into "any word".

@@ -64,23 +64,22 @@ def fuzzy_distance(word: str) -> int:
     return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
 
 
-def suggestion_for(snap: Snapshot, parsed: ParsedQuery) -> tuple[str | None, dict[str, str]]:
-    """("Bedoelde u" text or None, {unknown word: correction})."""
+def suggestion_for(snap: Snapshot, parsed: ParsedQuery) -> str | None:
+    """The "Bedoelde u" text, or None when no word looks misspelt."""
     reader = snap.searcher.reader()
     corrections: dict[str, str] = {}
     for word in list(dict.fromkeys(parsed.words))[:MAX_CORRECTED_WORDS]:
         if len(word) < 4 or not word.isalpha():
             continue
         freq = reader.doc_frequency("spell", word)
-        if freq > 1 or (freq == 0 and completions(reader, word, 1)):
+        if freq > 1 or (freq == 0 and completions(snap, word, 1)):
             continue  # known, or a word still being typed ("decentr"): no correction
         fix = correct_word(snap, word, 2 if len(word) >= 5 else 1)
         if fix and (freq == 0 or reader.doc_frequency("spell", fix) >= 20 * max(freq, 1)):
             corrections[word] = fix
     if not corrections:
-        return None, {}
-    text = " ".join(corrections.get(w, w) for w in parsed.words)
-    return text, corrections
+        return None
+    return " ".join(corrections.get(w, w) for w in parsed.words)
 
 
 def expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
@@ -94,7 +93,7 @@ def expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
         if not word.isalpha() or reader.doc_frequency("spell", word) > 0:
             continue
         # An unfinished word ("decentr") is completed rather than corrected.
-        fix = None if completions(reader, word, 1) else correct_word(snap, word, fuzzy_distance(word))
+        fix = None if completions(snap, word, 1) else correct_word(snap, word, fuzzy_distance(word))
         found: list[str] = []
         if fix:
             ran[word] = fix
@@ -103,7 +102,7 @@ def expand_unknown(snap: Snapshot, parsed: ParsedQuery) -> dict[str, str]:
             # A Dutch compound's first part typed on its own ("schuldhulp" for
             # "schuldhulpverlening"), or the last word still being typed: the most common
             # index words that start with it.
-            found = completions(reader, word, PREFIX_ALTERNATIVES)
+            found = completions(snap, word, PREFIX_ALTERNATIVES)
         if not found and (base := _without_particle(reader, word)) is not None:
             found = [base]  # a separable verb: "meebeslissen" -> "beslissen"
         if not found:
@@ -142,11 +141,23 @@ def _without_particle(reader: Any, word: str) -> str | None:
     return None
 
 
-def completions(reader: Any, prefix: str, limit: int) -> list[str]:
-    found = []
-    for n, term in enumerate(reader.expand_prefix("spell", prefix)):
-        word = term.decode("utf-8") if isinstance(term, bytes) else term
-        found.append((reader.doc_frequency("spell", word), word))
-        if n >= 200:
-            break
-    return [word for _, word in sorted(found, reverse=True)[:limit]]
+def completions(snap: Snapshot, prefix: str, limit: int) -> list[str]:
+    """The commonest index words starting with `prefix` (of the first 200 in order).
+
+    Cached per snapshot: a query asks for the same prefix several times, and search-as-you-type
+    asks again on every keystroke.
+    """
+    ranked = snap.completions.get(prefix)
+    if ranked is None:
+        reader = snap.searcher.reader()
+        found = []
+        for n, term in enumerate(reader.expand_prefix("spell", prefix)):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            found.append((reader.doc_frequency("spell", word), word))
+            if n >= 200:
+                break
+        ranked = [word for _, word in sorted(found, reverse=True)[:10]]
+        if len(snap.completions) > 10_000:
+            snap.completions.clear()
+        snap.completions[prefix] = ranked
+    return ranked[:limit]

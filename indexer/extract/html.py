@@ -59,8 +59,7 @@ def _head_metadata(tree: Any) -> dict[str, Any]:
     titles = meta("og:title") + [one_line(t.text_content()) for t in tree.xpath("//title")]
     return {
         "url": canonical[0].strip() if canonical else "",
-        "title": next((t for t in titles if t), ""),
-        "titles": [t for t in titles if t],
+        "titles": [t for t in titles if t],  # og:title first, then <title>
         "date": next(iter(meta("article:published_time") or meta("DC.date")), None),
         "categories": list(dict.fromkeys(c for c in categories if c)),
         "tags": list(dict.fromkeys(t for t in tags if t)),
@@ -73,12 +72,13 @@ def _head_metadata(tree: Any) -> dict[str, Any]:
 def strip_site_name(title: str, sites: set[str]) -> str:
     """ "Wmo 2015 – Maatschappelijk aanbesteden" -> "Wmo 2015", but only for the site's own name:
     "Jeugdhulp - regionaal of lokaal" keeps its second half."""
-    for site in sorted(sites, key=len, reverse=True):
-        site = one_line(site)
+    for site in sorted((one_line(s) for s in sites), key=len, reverse=True):
         for sep in SEPARATORS:
-            for affix, strip in ((f" {sep} {site}", title.endswith), (f"{site} {sep} ", title.startswith)):
-                if strip(affix) and len(title) > len(affix):
-                    return (title[: -len(affix)] if strip == title.endswith else title[len(affix) :]).strip()
+            suffix, prefix = f" {sep} {site}", f"{site} {sep} "
+            if title.endswith(suffix) and len(title) > len(suffix):
+                return title[: -len(suffix)].strip()
+            if title.startswith(prefix) and len(title) > len(prefix):
+                return title[len(prefix) :].strip()
     return title
 
 
@@ -91,7 +91,8 @@ def choose_title(head: dict[str, Any], result: Any) -> str:
             if heading and candidate.startswith(heading) and (not rest or rest[0] in SEPARATORS):
                 return str(heading)
     sites = {s for s in (head["site_name"], result.sitename, result.hostname) if s}
-    return strip_site_name(one_line(head["title"] or result.title or ""), sites)
+    first = head["titles"][0] if head["titles"] else result.title or ""
+    return strip_site_name(one_line(first), sites)
 
 
 def body_blocks(body: Any) -> list[Block]:
@@ -117,8 +118,10 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
     except (ValueError, lxml.etree.ParserError) as exc:
         raise CorruptFile(f"HTML parser: {exc}") from exc
     head = _head_metadata(tree)
+    # The tree parsed above goes to trafilatura too: one parse per page, and lxml honours the
+    # page's declared encoding.
     result = trafilatura.bare_extraction(
-        raw.decode("utf-8", errors="replace"),
+        tree,
         include_comments=False,
         include_tables=True,
         favor_precision=True,  # drops donation boxes and author bios that recall mode keeps
