@@ -171,31 +171,17 @@ def write_corpus(root: Path) -> Path:
         )
     (root / "notes").mkdir()
     (root / "notes" / "decentralisaties.md").write_text(MARKDOWN, encoding="utf-8")
+    # (post id, title, slug, date, status, word only this post uses)
+    posts = [
+        (1, "Social return werkt", "social-return-werkt", "2018-05-04", "publish", ""),
+        (2, "Concept in wording", "concept", "2018-06-01", "draft", "Conceptwoord."),
+        (3, "Alleen voor ons", "prive", "2018-06-02", "private", "Priveewoord."),
+    ]
     items = [
         WXR_ITEM.format(
-            title="Social return werkt",
-            slug="social-return-werkt",
-            post_id=1,
-            date="2018-05-04",
-            status="publish",
-            body=WXR_BODY.format(word=""),
-        ),
-        WXR_ITEM.format(
-            title="Concept in wording",
-            slug="concept",
-            post_id=2,
-            date="2018-06-01",
-            status="draft",
-            body=WXR_BODY.format(word="Conceptwoord."),
-        ),
-        WXR_ITEM.format(
-            title="Alleen voor ons",
-            slug="prive",
-            post_id=3,
-            date="2018-06-02",
-            status="private",
-            body=WXR_BODY.format(word="Priveewoord."),
-        ),
+            title=title, slug=slug, post_id=n, date=date, status=status, body=WXR_BODY.format(word=word)
+        )
+        for n, title, slug, date, status, word in posts
     ]
     (root / "export").mkdir()
     (root / "export" / "site.xml").write_text(WXR.format(items="\n".join(items)), encoding="utf-8")
