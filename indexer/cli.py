@@ -1,4 +1,6 @@
-"""Command line: `python -m indexer build|update|stats`. Parses, reports, sets the exit code.
+"""Command line: `python -m indexer build|update|stats` (also `vindplaats index|update|stats`).
+
+Parses, reports, sets the exit code.
 
 Exit codes: 0 index written (skips allowed); 1 with --strict when anything was skipped;
 2 on a usage or configuration error (one line on stderr).
@@ -8,42 +10,69 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import logging
 import re
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from .config import IndexerSettings
+from .config import IndexerSettings, env_name, load_settings
 from .errors import IndexerError
+from .logs import configure_logging
+from .options import add_env_file_option, add_setting_options, setting_overrides
 from .pipeline import IndexReport, build_index, update_index
 from .store import read_build_info, resolve
 
+log = logging.getLogger(__name__)
 
-class _Parser(argparse.ArgumentParser):
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors exit 2 with one line, as the contract says."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m indexer", description="Build the Vindplaats search index.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (
-        ("build", "extract every file of CORPUS_DIR into a fresh index"),
-        ("update", "re-extract only new and changed files; drop deleted ones"),
+# Settings every indexing command takes as flags (the corpus is the positional argument).
+BUILD_OPTIONS = [f for f in IndexerSettings.model_fields if f not in {"corpus_dir", "index_dir"}]
+FLAGS = {"index_dir": "--index"}
+
+
+def add_commands(sub: Any) -> None:
+    """The indexer's subcommands, for `python -m indexer` and the `vindplaats` command."""
+    for name, aliases, help_text in (
+        ("build", ["index"], "extract every file of CORPUS_DIR into a fresh index"),
+        ("update", [], "re-extract only new and changed files; drop deleted ones"),
     ):
-        cmd = sub.add_parser(name, help=help_text)
-        cmd.add_argument("corpus_dir", type=Path, metavar="CORPUS_DIR")
-        cmd.add_argument("--index", type=Path, dest="index_dir", metavar="INDEX_DIR")
-        cmd.add_argument("--base-url", dest="base_url", metavar="URL")
-        cmd.add_argument("--strict", action="store_true", default=None, help="exit 1 if anything was skipped")
-        cmd.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
-        cmd.add_argument("--file-timeout", type=float, dest="file_timeout", metavar="SECONDS")
+        cmd = sub.add_parser(name, aliases=aliases, help=help_text, description=help_text)
+        cmd.set_defaults(run=_run_build, command=name)
+        cmd.add_argument(
+            "corpus_dir",
+            type=Path,
+            nargs="?",
+            metavar="CORPUS_DIR",
+            help=f"the folder to index (default: corpus; env {env_name(IndexerSettings, 'corpus_dir')})",
+        )
+        add_setting_options(cmd, IndexerSettings, ["index_dir", *BUILD_OPTIONS], FLAGS)
         cmd.add_argument("--json", action="store_true", help="print the report as JSON")
-    stats = sub.add_parser("stats", help="show what an index holds")
-    stats.add_argument("--index", type=Path, dest="index_dir", metavar="INDEX_DIR")
+        cmd.add_argument(
+            "--base-url",
+            metavar="URL",
+            help="ignored since 0.2: links to corpus files are stored relative and the service "
+            "makes them absolute (VINDPLAATS_PUBLIC_URL)",
+        )
+        add_env_file_option(cmd)
+    stats = sub.add_parser("stats", help="show what an index holds", description="show what an index holds")
+    stats.set_defaults(run=_run_stats, command="stats")
+    add_setting_options(stats, IndexerSettings, ["index_dir", "log_format", "log_level"], FLAGS)
+    add_env_file_option(stats)
+
+
+def build_parser(prog: str = "python -m indexer") -> argparse.ArgumentParser:
+    parser = Parser(prog=prog, description="Build the Vindplaats search index.")
+    add_commands(parser.add_subparsers(dest="command", required=True, parser_class=Parser))
     return parser
 
 
@@ -86,37 +115,46 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
     print(f"index: {report.index_dir}", file=out)
 
 
-def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    env = dict(os.environ if environ is None else environ)
+def _settings(args: argparse.Namespace) -> IndexerSettings:
+    settings = load_settings(IndexerSettings, setting_overrides(args, IndexerSettings), args.env_file)
+    configure_logging(settings.log_format, settings.log_level)
+    return settings
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    path = resolve(_settings(args).index_dir)
+    info = read_build_info(path)
+    info.pop("sources", None)
+    print(json.dumps({"index": str(path), **info}, indent=1, ensure_ascii=False))
+    return 0
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.base_url:
+        log.warning("--base-url is ignored: the service makes /files/ links absolute")
+    progress = _progress(sys.stderr) if sys.stderr.isatty() else None
+    run = update_index if args.command == "update" else build_index
+    report = run(settings, progress)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
+    else:
+        print_report(report, args.command, sys.stdout)
+    return 1 if settings.strict and report.skips else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed indexer command; errors become one line on stderr and exit code 2."""
     try:
-        if args.command == "stats":
-            settings = IndexerSettings.from_env(env, index_dir=args.index_dir)
-            path = resolve(settings.index_dir)
-            info = read_build_info(path)
-            info.pop("sources", None)
-            print(json.dumps({"index": str(path), **info}, indent=1, ensure_ascii=False))
-            return 0
-        settings = IndexerSettings.from_env(
-            env,
-            corpus_dir=args.corpus_dir,
-            index_dir=args.index_dir,
-            base_url=args.base_url,
-            strict=args.strict,
-            workers=args.workers,
-            file_timeout=args.file_timeout,
-        )
-        progress = _progress(sys.stderr) if sys.stderr.isatty() else None
-        run = build_index if args.command == "build" else update_index
-        report = run(settings, progress)
+        code: int = args.run(args)
     except IndexerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; the served index is unchanged", file=sys.stderr)
         return 130
-    if args.json:
-        print(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
-    else:
-        print_report(report, args.command, sys.stdout)
-    return 1 if settings.strict and report.skips else 0
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(build_parser().parse_args(argv))

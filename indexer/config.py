@@ -1,92 +1,119 @@
-"""Indexer settings: one typed object, read from `VINDPLAATS_*` variables and CLI flags.
+"""Indexer settings: one typed pydantic-settings model.
 
-Nothing reads the environment elsewhere; `IndexerSettings.from_env(os.environ)` is called by
-the CLI, and tests pass a plain dict.
+Sources, strongest first: keyword arguments (the CLI passes its flags this way), `VINDPLAATS_*`
+environment variables, a `.env` file (the CLI's `--env-file`, default `.env` in the working
+directory), then the defaults below. Nothing reads the environment elsewhere.
+
+    IndexerSettings(corpus_dir=Path("corpus"))           # tests: explicit values
+    load_settings(IndexerSettings, env_file=".env", workers=2)  # CLI: file, env, flags
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
 
 ENV_PREFIX = "VINDPLAATS_"
-# The service and the indexer share these two variables, so one `VINDPLAATS_INDEX` serves both.
-ENV_NAMES = {"index_dir": "VINDPLAATS_INDEX", "corpus_dir": "VINDPLAATS_CORPUS"}
 
 
-@dataclass(frozen=True, slots=True)
-class IndexerSettings:
-    corpus_dir: Path = Path("corpus")
-    index_dir: Path = Path("var/index")
-    base_url: str = "http://127.0.0.1:8000"  # prefix of /files/... URLs for sources without one
-    strict: bool = False  # exit 1 when anything was skipped
-    workers: int = 0  # extraction processes; 0 = one per core
-    file_timeout: float = 60.0  # seconds one file may take to extract
-    memory_limit_mb: int = 2048  # address-space limit of an extraction process
-    passage_min_words: int = 50
-    passage_max_words: int = 150
-    analysis: str = "dutch"  # "dutch" (our chain) or "standard" (Whoosh's, for comparison only)
-    stemmer: str = "dutch"  # PyStemmer algorithm: "dutch" (Kraaij-Pohlmann style) or "dutch_porter"
-    decompound: bool = True  # index the parts of compound words
+class IndexerSettings(BaseSettings):
+    """What the indexer needs to know; every field is also a `VINDPLAATS_<NAME>` variable."""
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> IndexerSettings:
-        """Defaults, then `VINDPLAATS_<FIELD>` variables, then non-None keyword overrides."""
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = environ.get(env_name(f.name))
-            if raw is not None:
-                values[f.name] = _cast(f.name, raw, type(getattr(cls(), f.name)))
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = replace(cls(), **values)
-        settings.validate()
-        return settings
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=None,
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        validate_default=True,
+    )
 
-    def validate(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"base_url must start with http:// or https://, got {self.base_url!r}")
-        if self.workers < 0:
-            raise ConfigError(f"workers must be 0 or more, got {self.workers}")
-        if self.file_timeout <= 0:
-            raise ConfigError(f"file_timeout must be positive, got {self.file_timeout}")
-        if self.memory_limit_mb < 128:
-            raise ConfigError(f"memory_limit_mb must be at least 128, got {self.memory_limit_mb}")
-        if self.analysis not in {"dutch", "standard"}:
-            raise ConfigError(f"analysis must be 'dutch' or 'standard', got {self.analysis!r}")
-        if self.stemmer not in {"dutch", "dutch_porter"}:
-            raise ConfigError(f"stemmer must be 'dutch' or 'dutch_porter', got {self.stemmer!r}")
-        if not 5 <= self.passage_min_words <= self.passage_max_words:
-            raise ConfigError(
-                "passage_min_words must be at least 5 and at most passage_max_words, "
+    corpus_dir: Path = Field(
+        Path("corpus"),
+        validation_alias="VINDPLAATS_CORPUS",  # shared with the service
+        description="the corpus directory to index",
+    )
+    index_dir: Path = Field(
+        Path("var/index"),
+        validation_alias="VINDPLAATS_INDEX",  # shared with the service
+        description="the index directory (a link to the current build)",
+    )
+    strict: bool = Field(False, description="exit 1 when anything was skipped")
+    workers: int = Field(0, ge=0, description="extraction processes; 0 = one per core")
+    file_timeout: float = Field(60.0, gt=0, description="seconds one file may take to extract")
+    memory_limit_mb: int = Field(2048, ge=128, description="address-space limit of an extraction process")
+    passage_min_words: int = Field(50, ge=5, description="passages are at least this long")
+    passage_max_words: int = Field(150, ge=5, description="and at most this long")
+    analysis: Literal["dutch", "standard"] = Field(
+        "dutch", description="'dutch' (the Vindplaats chain) or 'standard' (the relevance baseline)"
+    )
+    stemmer: Literal["dutch", "dutch_porter"] = Field("dutch", description="PyStemmer algorithm")
+    decompound: bool = Field(True, description="index the parts of compound words")
+    log_format: Literal["text", "json"] = Field("text", description="log lines as text or JSON")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
+
+    @model_validator(mode="after")
+    def _passage_bounds(self) -> IndexerSettings:
+        if self.passage_min_words > self.passage_max_words:
+            raise ValueError(
+                "passage_min_words must be at most passage_max_words, "
                 f"got {self.passage_min_words} and {self.passage_max_words}"
             )
+        return self
 
     @property
     def worker_count(self) -> int:
         return self.workers or os.cpu_count() or 1
 
 
-def env_name(field_name: str) -> str:
-    return ENV_NAMES.get(field_name, ENV_PREFIX + field_name.upper())
+S = TypeVar("S", bound=BaseSettings)
 
 
-def _cast(name: str, raw: str, kind: type) -> Any:
-    variable = env_name(name)
+def env_name(model: type[BaseSettings], field_name: str) -> str:
+    """The environment variable of a settings field."""
+    alias = model.model_fields[field_name].validation_alias
+    if isinstance(alias, str):
+        return alias
+    return str(model.model_config.get("env_prefix", "")) + field_name.upper()
+
+
+def load_settings(
+    model: type[S],
+    overrides: dict[str, Any] | None = None,
+    env_file: Path | str | None = None,
+    error: type[Exception] = ConfigError,
+) -> S:
+    """Defaults < `.env` file < environment < non-None `overrides` (command-line flags).
+
+    Invalid values raise `error` (the calling package's ConfigError) with one line naming the
+    variable or flag and the bad value.
+    """
+    values = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if env_file is not None and not Path(env_file).is_file():
+        env_file = None
     try:
-        if kind is bool:
-            lowered = raw.strip().lower()
-            if lowered in {"1", "true", "yes", "on"}:
-                return True
-            if lowered in {"0", "false", "no", "off", ""}:
-                return False
-            raise ValueError(raw)
-        if kind is Path:
-            return Path(raw)
-        return kind(raw)
-    except ValueError:
-        raise ConfigError(f"{variable} has value {raw!r}, not a valid {kind.__name__}") from None
+        return model(_env_file=env_file, **values)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise error(describe(model, exc, values)) from None
+
+
+def describe(model: type[BaseSettings], exc: ValidationError, overrides: dict[str, Any]) -> str:
+    """One line naming each bad setting, where it came from and its value."""
+    parts = []
+    for err in exc.errors():
+        loc = [str(x) for x in err.get("loc", ())]
+        name = loc[0] if loc else ""
+        field = next((f for f in model.model_fields if name in {f, env_name(model, f)}), None)
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        if field is None:
+            parts.append(message)
+            continue
+        source = f"--{field.replace('_', '-')}" if field in overrides else env_name(model, field)
+        parts.append(f"{source} has value {err.get('input')!r}: {message}")
+    return "; ".join(parts) or str(exc)

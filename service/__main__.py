@@ -1,59 +1,8 @@
-"""`python -m service --index INDEX_DIR [--host H] [--port P] [--workers N]`."""
+"""`python -m service [--index INDEX_DIR] [--host H] [--port P] [--workers N] …` (= `vindplaats serve`)."""
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-from pathlib import Path
-
-import uvicorn
-
-from .config import ServiceSettings
-from .errors import ServiceError
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m service", description="Serve Vindplaats search.")
-    parser.add_argument("--index", type=Path, help="index directory (default var/index)")
-    parser.add_argument("--host")
-    parser.add_argument("--port", type=int)
-    parser.add_argument("--workers", type=int, help="worker processes (default: one per core)")
-    parser.add_argument("--corpus", type=Path, help="directory served at /files/")
-    args = parser.parse_args(argv)
-    try:
-        settings = ServiceSettings.from_env(
-            os.environ,
-            index=args.index,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            corpus=args.corpus,
-        )
-    except ServiceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not settings.index.exists():
-        print(
-            f"error: index {settings.index} does not exist; run `python -m indexer build` first",
-            file=sys.stderr,
-        )
-        return 2
-    # Worker processes build their app from the environment, so pass the settings on there.
-    os.environ["VINDPLAATS_INDEX"] = str(settings.index)
-    if settings.corpus:
-        os.environ["VINDPLAATS_CORPUS"] = str(settings.corpus)
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.worker_count,
-        log_level="info",
-        proxy_headers=False,
-    )
-    return 0
-
+from .cli import serve_main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(serve_main())

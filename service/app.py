@@ -18,6 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from .config import ServiceSettings, get_settings
+from .logs import RequestLogMiddleware
 from .reader import IndexHandle
 from .routes import api, pages
 from .synonyms import Synonyms
@@ -58,6 +59,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(RequestLogMiddleware, log_queries=settings.log_queries)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.origins or ["*"],

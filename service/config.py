@@ -1,59 +1,77 @@
-"""Service settings: one typed object from `VINDPLAATS_*` variables and CLI flags.
+"""Service settings: one typed pydantic-settings model.
 
-`create_app()` without arguments reads the environment once through `get_settings()`; tests
-build `ServiceSettings(...)` directly and pass it to `create_app(settings)`.
+Sources, strongest first: keyword arguments (command-line flags), `VINDPLAATS_*` environment
+variables, a `.env` file, then the defaults. `create_app()` without arguments reads them once
+through `get_settings()`; tests build `ServiceSettings(...)` and pass it to `create_app`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from indexer.config import ENV_PREFIX, load_settings
+from indexer.urls import web_url
 
 from .errors import ConfigError
 
-ENV_PREFIX = "VINDPLAATS_"
 DEFAULT_SYNONYMS = Path(__file__).parent / "data" / "synonyms.txt"
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceSettings:
-    index: Path = Path("var/index")  # the index directory (a link that builds swap)
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 0  # uvicorn worker processes; 0 = one per core
-    allowed_origins: str = "*"  # CORS for /search and /suggest: "*" or comma-separated origins
-    synonyms: Path = DEFAULT_SYNONYMS  # editable synonym file, re-read when it changes
-    corpus: Path | None = None  # directory served at /files/; default: the one the index was built from
-    all_terms_min: int = 10  # fewer documents with every query word than this: documents with some follow
-    max_hits: int = 5000  # passage hits read per query before grouping into documents
+class ServiceSettings(BaseSettings):
+    """What the service needs to know; every field is also a `VINDPLAATS_<NAME>` variable."""
 
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=None,
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        validate_default=True,
+    )
+
+    index: Path = Field(
+        Path("var/index"),
+        validation_alias="VINDPLAATS_INDEX",  # shared with the indexer
+        description="the index directory (a link that builds swap)",
+    )
+    corpus: Path | None = Field(
+        None,
+        validation_alias="VINDPLAATS_CORPUS",
+        description="directory served at /files/; none = the one the index was built from",
+    )
+    host: str = Field("127.0.0.1", description="address to listen on")
+    port: int = Field(8000, gt=0, lt=65536, description="port to listen on")
+    workers: int = Field(0, ge=0, description="worker processes; 0 = one per core")
+    public_url: str = Field(
+        "",
+        description="the service's public address for absolute links; none = taken from each request",
+    )
+    trusted_proxies: str = Field(
+        "127.0.0.1",
+        description="comma-separated addresses whose X-Forwarded-For/-Proto headers are believed",
+    )
+    allowed_origins: str = Field("*", description="CORS origins for the API: * or comma-separated origins")
+    synonyms: Path = Field(DEFAULT_SYNONYMS, description="the synonym file, re-read when it changes")
+    all_terms_min: int = Field(
+        10, ge=0, description="fewer documents with every query word than this: documents with some follow"
+    )
+    max_hits: int = Field(5000, ge=100, description="passage hits read per query before grouping")
+    log_format: Literal["text", "json"] = Field("text", description="log lines as text or JSON")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
+    log_queries: bool = Field(False, description="write the query text of requests into the access log")
+
+    @field_validator("public_url")
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> ServiceSettings:
-        values: dict[str, Any] = {}
-        defaults = cls()
-        for f in fields(cls):
-            raw = environ.get(ENV_PREFIX + f.name.upper())
-            if raw is None:
-                continue
-            values[f.name] = _cast(f.name, raw, getattr(defaults, f.name))
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = replace(defaults, **values)
-        settings.validate()
-        return settings
-
-    def validate(self) -> None:
-        if not 0 < self.port < 65536:
-            raise ConfigError(f"port must be 1-65535, got {self.port}")
-        if self.workers < 0:
-            raise ConfigError(f"workers must be 0 or more, got {self.workers}")
-        if self.all_terms_min < 0:
-            raise ConfigError(f"all_terms_min must be 0 or more, got {self.all_terms_min}")
-        if self.max_hits < 100:
-            raise ConfigError(f"max_hits must be at least 100, got {self.max_hits}")
+    def _http_public_url(cls, value: str) -> str:
+        if value and not web_url(value):
+            raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+        return value.rstrip("/")
 
     @property
     def origins(self) -> list[str]:
@@ -64,20 +82,12 @@ class ServiceSettings:
         return self.workers or os.cpu_count() or 1
 
 
-def _cast(name: str, raw: str, default: Any) -> Any:
-    variable = ENV_PREFIX + name.upper()
-    try:
-        if isinstance(default, bool):
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, Path) or default is None:
-            return Path(raw) if raw else None
-        return raw
-    except ValueError:
-        raise ConfigError(f"{variable} has value {raw!r}, not a valid {type(default).__name__}") from None
+def load_service_settings(
+    overrides: dict[str, object] | None = None, env_file: Path | str | None = ".env"
+) -> ServiceSettings:
+    return load_settings(ServiceSettings, dict(overrides or {}), env_file, error=ConfigError)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> ServiceSettings:
-    return ServiceSettings.from_env(os.environ)
+    return load_service_settings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -49,8 +50,18 @@ def build(corpus: Path | str, index: Path, base_url: str) -> subprocess.Complete
 
 
 @contextmanager
-def running_service(index: Path, corpus: Path | str, port: int, log: Path, workers: int = 1) -> Iterator[str]:
-    """`python -m service` on 127.0.0.1:port until the block ends; yields its base URL."""
+def running_service(
+    index: Path,
+    corpus: Path | str,
+    port: int,
+    log: Path,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+) -> Iterator[str]:
+    """`python -m service` on 127.0.0.1:port until the block ends; yields its base URL.
+
+    `env` adds variables to the service's environment; `args` adds command-line flags."""
     url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable,
@@ -64,9 +75,12 @@ def running_service(index: Path, corpus: Path | str, port: int, log: Path, worke
         str(workers),
         "--corpus",
         str(corpus),
+        *args,
     ]
     with log.open("w") as out:
-        proc = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        )
         try:
             deadline = time.monotonic() + 60
             while True:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import indexer
 import service
 from indexer.config import IndexerSettings, env_name
-from service.config import ENV_PREFIX, ServiceSettings
+from service.config import ServiceSettings
 
 from .conftest import REPO
 
@@ -16,11 +15,23 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
 
 
-def test_every_setting_is_in_the_readme() -> None:
-    names = {env_name(f.name) for f in dataclasses.fields(IndexerSettings)}
-    names |= {ENV_PREFIX + f.name.upper() for f in dataclasses.fields(ServiceSettings)}
-    missing = sorted(n for n in names if f"`{n}`" not in README)
-    assert not missing, f"README lacks {missing}"
+def _readme_settings() -> dict[str, str]:
+    """Variable -> "used by" cell of the README's configuration table."""
+    rows = re.findall(r"^\| `(VINDPLAATS_[A-Z_]+)` \| ([a-z, ]+) \|", README, re.M)
+    return dict(rows)
+
+
+def test_the_readme_settings_table_matches_the_models() -> None:
+    users: dict[str, set[str]] = {}
+    for package, model in (("indexer", IndexerSettings), ("service", ServiceSettings)):
+        for name in model.model_fields:
+            users.setdefault(env_name(model, name), set()).add(package)
+    documented = _readme_settings()
+    assert sorted(set(users) - set(documented)) == [], "settings missing from the README table"
+    assert sorted(set(documented) - set(users)) == [], "README documents settings that do not exist"
+    for variable, packages in users.items():
+        expected = "both" if len(packages) == 2 else next(iter(packages))
+        assert documented[variable] == expected, f"{variable}: README says {documented[variable]!r}"
 
 
 def test_readme_shows_the_two_commands() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from indexer import IndexerSettings, IndexReport, build_index, store, update_index
+from indexer.config import load_settings
 from indexer.errors import ConfigError
 
 from ..conftest import REPO
@@ -84,12 +85,27 @@ def test_update_handles_new_changed_and_deleted_files(
     assert again.extracted == 0 and again.documents == 5
 
 
-def test_settings_reject_bad_values() -> None:
+def test_settings_reject_bad_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VINDPLAATS_WORKERS", "many")
     with pytest.raises(ConfigError, match="VINDPLAATS_WORKERS has value 'many'"):
-        IndexerSettings.from_env({"VINDPLAATS_WORKERS": "many"})
-    with pytest.raises(ConfigError, match="base_url"):
-        IndexerSettings.from_env({}, base_url="ftp://x")
-    assert IndexerSettings.from_env({"VINDPLAATS_INDEX": "/tmp/x"}).index_dir == Path("/tmp/x")
+        load_settings(IndexerSettings)
+    with pytest.raises(ConfigError, match="passage_min_words must be at most passage_max_words, got 500"):
+        load_settings(IndexerSettings, {"workers": 1, "passage_min_words": 500})
+    monkeypatch.setenv("VINDPLAATS_WORKERS", "3")
+    monkeypatch.setenv("VINDPLAATS_INDEX", "/tmp/x")
+    settings = load_settings(IndexerSettings, {"workers": None})
+    assert settings.index_dir == Path("/tmp/x") and settings.workers == 3
+    # A flag beats the environment, the environment beats the .env file.
+    assert load_settings(IndexerSettings, {"workers": 5}).workers == 5
+
+
+def test_settings_from_an_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("VINDPLAATS_WORKERS=4\nVINDPLAATS_CORPUS=/srv/site\n", encoding="utf-8")
+    settings = load_settings(IndexerSettings, {}, env_file)
+    assert settings.workers == 4 and settings.corpus_dir == Path("/srv/site")
+    monkeypatch.setenv("VINDPLAATS_WORKERS", "2")
+    assert load_settings(IndexerSettings, {}, env_file).workers == 2
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -102,8 +118,10 @@ def test_cli_exit_codes(tiny_build: tuple[IndexerSettings, IndexReport], tmp_pat
     corpus = tiny_build[0].corpus_dir
     missing = run_cli("build", str(tmp_path / "nope"), "--index", str(tmp_path / "i"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
-    usage = run_cli("build")
-    assert usage.returncode == 2
+    usage = run_cli("build", str(corpus), "--index", str(tmp_path / "i"), "--workers", "many")
+    assert usage.returncode == 2 and "--workers: invalid int value: 'many'" in usage.stderr
+    bad = run_cli("build", str(corpus), "--index", str(tmp_path / "i"), "--file-timeout", "0")
+    assert bad.returncode == 2 and "--file-timeout has value 0.0" in bad.stderr
     strict = run_cli("build", str(corpus), "--index", str(tmp_path / "i"), "--strict")
     assert strict.returncode == 1
     assert "skipped pdf/kapot.pdf: corrupt" in strict.stdout

@@ -1,0 +1,94 @@
+"""Command line: `vindplaats serve` (= `python -m service`) and the `vindplaats` command itself.
+
+    vindplaats index [CORPUS_DIR]   build an index (python -m indexer build)
+    vindplaats update [CORPUS_DIR]  incremental update
+    vindplaats stats                what the index holds
+    vindplaats serve                run the service with uvicorn
+
+Settings come from flags, `VINDPLAATS_*` variables and a `.env` file (in that order); every
+flag's help names its default and variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+import uvicorn
+
+from indexer import cli as indexer_cli
+from indexer.config import env_name
+from indexer.options import add_env_file_option, add_setting_options, setting_overrides
+
+from .config import ServiceSettings, load_service_settings
+from .errors import ServiceError
+from .logs import service_logging_config
+
+FLAGS = {"index": "--index", "corpus": "--corpus"}
+
+
+def add_serve_command(sub: Any) -> None:
+    text = "serve search over HTTP (the search page, the API and the search box)"
+    cmd = sub.add_parser("serve", help=text, description=text)
+    cmd.set_defaults(run=serve)
+    add_setting_options(cmd, ServiceSettings, list(ServiceSettings.model_fields), FLAGS)
+    add_env_file_option(cmd)
+
+
+def serve(args: argparse.Namespace) -> int:
+    try:
+        settings = load_service_settings(setting_overrides(args, ServiceSettings), args.env_file)
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not settings.index.exists():
+        print(
+            f"error: index {settings.index} does not exist; run `vindplaats index` "
+            "(python -m indexer build) first",
+            file=sys.stderr,
+        )
+        return 2
+    # Worker processes build their app from the environment: hand every resolved setting on.
+    for name in ServiceSettings.model_fields:
+        value = getattr(settings, name)
+        if value is not None:
+            os.environ[env_name(ServiceSettings, name)] = str(value)
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.worker_count,
+        log_config=service_logging_config(settings),
+        access_log=False,  # service.logs writes its own, without query text unless asked
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+        server_header=False,
+    )
+    return 0
+
+
+def serve_main(argv: list[str] | None = None) -> int:
+    """`python -m service [flags]`: the serve command on its own."""
+    parser = indexer_cli.Parser(prog="python -m service", description="Serve Vindplaats search.")
+    add_setting_options(parser, ServiceSettings, list(ServiceSettings.model_fields), FLAGS)
+    add_env_file_option(parser)
+    return serve(parser.parse_args(argv))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = indexer_cli.Parser(
+        prog="vindplaats",
+        description="Vindplaats: Dutch full-text search for a knowledge site (blogs, pages, PDFs).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=indexer_cli.Parser)
+    indexer_cli.add_commands(sub)
+    add_serve_command(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Each subcommand carries its own `run`; indexer_cli.run turns errors into exit code 2.
+    return indexer_cli.run(build_parser().parse_args(argv))
