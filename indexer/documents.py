@@ -26,7 +26,7 @@ class Document:
     source: str  # path relative to the corpus directory
     kind: str  # "blog" or "pdf"
     title: str
-    url: str
+    url: str  # an absolute http(s) URL, or our own `/files/…` path (made absolute when served)
     passages: list[Passage] = field(default_factory=list)
     published: date | None = None
     author: str = ""
@@ -35,6 +35,10 @@ class Document:
     summary: str = ""
     key: str = ""  # distinguishes documents that share one source file (WXR items)
     pages: int = 0  # number of pages for PDFs
+    # The corpus file the service may serve at /files/ because it *is* this document (a PDF,
+    # a note without a URL of its own); "" when the document lives at its own URL. Never
+    # derived from `url`: an export or a saved page is not served whatever its items say.
+    file: str = ""
 
     @property
     def id(self) -> str:

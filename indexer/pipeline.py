@@ -115,7 +115,6 @@ def _finish(
         {
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "corpus_dir": str(settings.corpus_dir),
-            "base_url": settings.base_url,
             "documents": report.documents,
             "passages": report.passages,
             "pdf_pages": report.pdf_pages,

@@ -22,7 +22,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import dutch_analyzer, spelling_analyzer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # BM25F field weights: the title says most about a document, then its headings, then the
 # categories and tags the author chose, then the body text.
@@ -59,6 +59,7 @@ def build_schema(analysis: str = "dutch", stemming: str = "dutch", decompound: b
         start=STORED(),
         end=STORED(),
         url=STORED(),
+        file=STORED(),  # the corpus file served as this document, or ""
         author=STORED(),
         summary=STORED(),
         pages=STORED(),

@@ -179,6 +179,7 @@ def add_document(w: IndexWriter, doc: Document) -> int:
         author=doc.author,
         summary=doc.summary,
         pages=doc.pages,
+        file=doc.file,
         **common,
     )
     for n, passage in enumerate(doc.passages):

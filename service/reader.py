@@ -42,6 +42,7 @@ class DocInfo:
     author: str
     summary: str
     pages: int
+    file: str  # the corpus file served at /files/ as this document, or ""
 
     @property
     def year(self) -> str:
@@ -61,7 +62,7 @@ class Snapshot:
     corrections: dict[tuple[str, int], str | None] = field(default_factory=dict)
     completions: dict[str, list[str]] = field(default_factory=dict)  # prefix -> commonest words
     columns: dict[str, Any] = field(default_factory=dict)
-    served_sources: frozenset[str] = frozenset()  # corpus files documents link to (/files/…)
+    served_sources: frozenset[str] = frozenset()  # corpus files that are documents (/files/…)
 
     def column(self, name: str) -> Any:
         """A sortable field's values by document number, read without stored fields."""
@@ -106,10 +107,11 @@ def load_snapshot(index_dir: Path) -> Snapshot:
             author=stored.get("author", ""),
             summary=stored.get("summary", ""),
             pages=int(stored.get("pages") or 0),
+            file=stored.get("file") or "",
         )
         snap.docs[doc.id] = doc
         snap.folded_titles.append((fold(doc.title.lower()), doc.id))
-    snap.served_sources = frozenset(d.source for d in snap.docs.values() if "/files/" in d.url)
+    snap.served_sources = frozenset(d.file for d in snap.docs.values() if d.file)
     return snap
 
 

@@ -29,7 +29,6 @@ def tiny_build(
     settings = IndexerSettings(
         corpus_dir=tiny_corpus,
         index_dir=tmp_path_factory.mktemp("idx") / "index",
-        base_url="http://test.local",
         workers=2,
     )
     return settings, build_index(settings)
@@ -52,7 +51,6 @@ def corpus_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[IndexerSetti
     settings = IndexerSettings(
         corpus_dir=REPO / "corpus",
         index_dir=tmp_path_factory.mktemp("corpus-idx") / "index",
-        base_url="http://127.0.0.1:8000",
     )
     return settings, build_index(settings)
 

@@ -49,10 +49,3 @@ def extract_file(path: Path, source: str, settings: IndexerSettings) -> Extracti
     if extractor is None:
         raise UnsupportedFormat(path.suffix or "no suffix")
     return extractor(path, source, settings)
-
-
-def files_url(settings: IndexerSettings, source: str) -> str:
-    """The URL under which the service serves a corpus file."""
-    from urllib.parse import quote
-
-    return f"{settings.base_url.rstrip('/')}/files/{quote(source)}"

@@ -25,7 +25,8 @@ from ..documents import Document
 from ..errors import CorruptFile, EmptyDocument
 from ..passages import Block, make_passages
 from ..text import clean_text, one_line
-from . import Extraction, files_url
+from ..urls import files_path, web_url
+from . import Extraction
 
 SEPARATORS = "–—|·:-"
 MAX_BYTES = 20 * 1024 * 1024
@@ -51,14 +52,15 @@ def _head_metadata(tree: Any) -> dict[str, Any]:
             if v.strip()
         ]
 
-    canonical = tree.xpath('//link[@rel="canonical"]/@href')
+    # The page's own address: a canonical link or og:url, if it is a real http(s) URL.
+    addresses = [web_url(u) for u in tree.xpath('//link[@rel="canonical"]/@href') + meta("og:url")]
     categories = meta("article:section") or [
         one_line(a.text_content()) for a in tree.xpath('//a[@rel="category tag"]')
     ]
     tags = meta("article:tag") or [one_line(a.text_content()) for a in tree.xpath('//a[@rel="tag"]')]
     titles = meta("og:title") + [one_line(t.text_content()) for t in tree.xpath("//title")]
     return {
-        "url": canonical[0].strip() if canonical else "",
+        "url": next((u for u in addresses if u), ""),
         "titles": [t for t in titles if t],  # og:title first, then <title>
         "date": next(iter(meta("article:published_time") or meta("DC.date")), None),
         "categories": list(dict.fromkeys(c for c in categories if c)),
@@ -140,7 +142,10 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
         source=source,
         kind="blog",
         title=title,
-        url=head["url"] or files_url(settings, source),
+        url=head["url"] or files_path(source),
+        # A saved page without an address of its own can only be read from here (the service
+        # serves it sandboxed, scripts never run).
+        file="" if head["url"] else source,
         passages=passages,
         published=parse_date(head["date"]) or parse_date(result.date),
         author=one_line(head["author"] or result.author or ""),

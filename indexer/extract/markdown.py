@@ -19,7 +19,8 @@ from ..documents import Document
 from ..errors import CorruptFile, EmptyDocument
 from ..passages import Block, make_passages
 from ..text import clean_text, one_line
-from . import Extraction, files_url
+from ..urls import files_path, web_url
+from . import Extraction
 from .html import parse_date
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
@@ -112,14 +113,15 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
     first_heading = next((b.text for b in blocks if b.is_heading), "")
     if not first_heading and path.suffix.lower() == ".txt" and len(blocks[0].text) <= 150:
         first_heading = blocks[0].text  # a plain text file's first line is its title
-    url = str(meta.get("url") or "")
+    url = web_url(str(meta.get("url") or ""))
     return Extraction(
         [
             Document(
                 source=source,
                 kind="blog",
                 title=one_line(str(meta.get("title") or first_heading or path.stem)),
-                url=url if url.startswith(("http://", "https://")) else files_url(settings, source),
+                url=url or files_path(source),
+                file="" if url else source,
                 passages=passages,
                 published=_date(meta.get("date")),
                 author=one_line(str(meta.get("author") or "")),

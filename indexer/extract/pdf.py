@@ -39,7 +39,8 @@ from ..errors import (
 )
 from ..passages import Block, make_passages
 from ..text import fold, one_line
-from . import Extraction, files_url
+from ..urls import files_path
+from . import Extraction
 from .pdftext import CleanPage, clean_pages
 
 MAX_PAGES = 5000
@@ -218,7 +219,8 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
         source=source,
         kind="pdf",
         title=_title(meta, reader, pages, path),
-        url=files_url(settings, source),
+        url=files_path(source),
+        file=source,
         passages=passages,
         published=published,
         author=str(meta["author"]),

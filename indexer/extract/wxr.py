@@ -4,6 +4,11 @@ Only items with post type `post` or `page`, status `publish` and no password are
 Drafts, private and scheduled posts, attachments and menu items are counted as skips so the
 report accounts for every item. Any WXR version (1.0-1.2) and either namespace scheme
 (http or https) is accepted. An XML file that is not a WXR export is skipped as a whole.
+
+Every document gets the item's own http(s) link; a relative link ("/?p=12") is resolved against
+the export's site URL (`wp:base_site_url`, else the channel's `<link>`), and an item whose link
+is empty or not http(s) is skipped with that reason. The export file itself is never served:
+it holds the drafts, private posts and post passwords.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from ..documents import Document, Skip
 from ..errors import CorruptFile, UnsupportedFormat
 from ..passages import Block, make_passages
 from ..text import clean_text, one_line
-from . import Extraction, files_url
+from ..urls import web_url
+from . import Extraction
 from .html import parse_date
 
 INDEXED_TYPES = {"post", "page"}
@@ -126,6 +132,11 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
             f"XML with root <{lxml.etree.QName(root).localname}> is not a WordPress export"
         )
     out = Extraction()
+    # Relative item links ("/?p=12") are resolved against the export's own site address.
+    site = next(
+        (u for u in (web_url(_wp(channel, key)) for key in ("base_site_url", "base_blog_url")) if u),
+        web_url(channel.findtext("link")),
+    )
     for n, item in enumerate(channel.iter("item")):
         post_type = _wp(item, "post_type") or "post"
         status = _wp(item, "status") or "publish"
@@ -140,6 +151,16 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
         if _wp(item, "post_password"):
             out.skips.append(Skip(label, "password protected"))
             continue
+        raw_link = one_line(item.findtext("link") or "")
+        post_id = _wp(item, "post_id")
+        if not raw_link and post_id.isdigit():
+            # WordPress answers ?p=ID (posts) and ?page_id=ID (pages) for any published item.
+            raw_link = f"/?{'page_id' if post_type == 'page' else 'p'}={post_id}"
+        link = web_url(raw_link, site)
+        if not link:
+            reason = "no link" if not raw_link else f"link {raw_link[:80]!r} is not an http(s) URL"
+            out.skips.append(Skip(label, reason + (" and the export names no site URL" if not site else "")))
+            continue
         blocks = content_blocks(_child_text(item, "encoded"))
         passages = make_passages(blocks, settings.passage_min_words, settings.passage_max_words)
         if not passages and not title:
@@ -151,21 +172,19 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
             name = one_line(cat.text or "")
             if name:
                 (tags if cat.get("domain") == "post_tag" else categories).append(name)
-        post_id = _wp(item, "post_id") or str(n)
-        link = one_line(item.findtext("link") or "")
         out.documents.append(
             Document(
                 source=source,
                 kind="blog",
                 title=title or "(zonder titel)",
-                url=link if link.startswith(("http://", "https://")) else files_url(settings, source),
+                url=link,
                 passages=passages,
                 published=parse_date(_wp(item, "post_date")) or parse_date(item.findtext("pubDate")),
                 author=one_line(_child_text(item, "creator")),
                 categories=list(dict.fromkeys(categories)),
                 tags=list(dict.fromkeys(tags)),
                 summary=" ".join(b.text for b in blocks if not b.is_heading)[:300],
-                key=f"wxr:{post_id}",
+                key=f"wxr:{post_id or n}",
             )
         )
     return out

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from .. import documents, search
 from ..deps import HandleDep, SettingsDep, SynonymsDep
+from ..links import absolute_links, public_base
 from ..models import DocumentOut, HealthOut, SearchOut, SuggestOut, WithinOut
 
 router = APIRouter()
@@ -17,6 +18,7 @@ QParam = Annotated[str, Query(min_length=1, max_length=500, description="de zoek
 
 @router.get("/search", response_model=SearchOut)
 def search_endpoint(
+    request: Request,
     q: QParam,
     handle: HandleDep,
     settings: SettingsDep,
@@ -29,37 +31,49 @@ def search_endpoint(
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
-    request = search.SearchRequest(q, type, year, category, tag, sort, page, per_page)
+    req = search.SearchRequest(q, type, year, category, tag, sort, page, per_page)
     with handle.use() as snap:
-        return search.run_search(snap, request, synonyms, settings.all_terms_min, settings.max_hits)
+        found = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
+    return absolute_links(found, public_base(request, settings))
 
 
 @router.get("/suggest", response_model=SuggestOut)
 def suggest_endpoint(
-    q: Annotated[str, Query(min_length=1, max_length=100)], handle: HandleDep
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    handle: HandleDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     with handle.use() as snap:
-        return documents.suggest(snap, q)
+        found = documents.suggest(snap, q)
+    return absolute_links(found, public_base(request, settings))
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut)
-def document_endpoint(doc_id: str, handle: HandleDep) -> dict[str, Any]:
+def document_endpoint(
+    request: Request, doc_id: str, handle: HandleDep, settings: SettingsDep
+) -> dict[str, Any]:
     with handle.use() as snap:
         detail = documents.document_detail(snap, doc_id)
     if detail is None:
         raise HTTPException(404, f"Document {doc_id!r} bestaat niet.")
-    return detail
+    return absolute_links(detail, public_base(request, settings))
 
 
 @router.get("/documents/{doc_id}/passages", response_model=WithinOut)
 def document_passages_endpoint(
-    doc_id: str, q: QParam, handle: HandleDep, synonyms: SynonymsDep
+    request: Request,
+    doc_id: str,
+    q: QParam,
+    handle: HandleDep,
+    synonyms: SynonymsDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     with handle.use() as snap:
         found = search.document_passages(snap, doc_id, q, synonyms)
     if found is None:
         raise HTTPException(404, f"Document {doc_id!r} bestaat niet.")
-    return found
+    return absolute_links(found, public_base(request, settings))
 
 
 @router.get("/health", response_model=HealthOut)

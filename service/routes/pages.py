@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from indexer.text import dutch_date
+from indexer.urls import is_safe_link
 
 from .. import documents, search
 from ..deps import HandleDep, SettingsDep, SynonymsDep
@@ -26,6 +27,9 @@ SANDBOX = "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inl
 
 
 TEMPLATES.env.filters["dutch_date"] = dutch_date
+# The one check every href from the index passes at render time: an index built by an older
+# version (or by hand) cannot bring a javascript: or data: link onto the page.
+TEMPLATES.env.filters["safe_href"] = lambda url: url if is_safe_link(url) else ""
 
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:

@@ -48,7 +48,7 @@ def test_pdf_result_has_page_and_deep_link(client: TestClient) -> None:
     assert hit["type"] == "pdf" and hit["source"] == "pdf/proeftuin.pdf"
     assert hit["page"] == 2
     assert hit["passages"][0]["page"] == 2
-    assert hit["passages"][0]["url"] == "http://test.local/files/pdf/proeftuin.pdf#page=2"
+    assert hit["passages"][0]["url"] == "http://testserver/files/pdf/proeftuin.pdf#page=2"
     assert "<mark>blauwe</mark> <mark>fietsenwerkplaats</mark>" in hit["snippet"]
 
 
