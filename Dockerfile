@@ -19,10 +19,9 @@ RUN mkdir -p indexer service && touch indexer/__init__.py service/__init__.py \
 COPY indexer ./indexer
 COPY service ./service
 COPY corpus ./corpus
-# The public address of the service, used in the links of indexed PDFs and pages.
-ARG BASE_URL=http://127.0.0.1:8000
+# Links to corpus files are made absolute when served: set VINDPLAATS_PUBLIC_URL at run time.
 RUN pip install --no-deps . \
-    && python -m indexer build corpus --index var/index --base-url "$BASE_URL" \
+    && python -m indexer build corpus --index var/index \
     && chown -R vindplaats:vindplaats /app/var
 
 USER vindplaats

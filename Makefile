@@ -7,6 +7,10 @@ CORPUS := corpus
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CORPUS_FILES := $(shell find $(CORPUS) -type f 2>/dev/null)
+# A list of the corpus files that changes (and so triggers a rebuild) when a file is deleted.
+CORPUS_LIST := $(shell mkdir -p var && find $(CORPUS) -type f 2>/dev/null | sort > var/corpus.list.new \
+	&& (cmp -s var/corpus.list.new var/corpus.list || mv var/corpus.list.new var/corpus.list); \
+	rm -f var/corpus.list.new; echo var/corpus.list)
 # The index is rebuilt when the corpus or the code that makes it changes.
 INDEXER_FILES := $(shell find indexer -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
@@ -23,9 +27,9 @@ $(VENV)/.installed: pyproject.toml
 
 ## index: build var/index from corpus/ (again whenever corpus/ or the indexer changed)
 index: $(INDEX).stamp
-$(INDEX).stamp: $(VENV)/.installed $(CORPUS_FILES) $(INDEXER_FILES)
+$(INDEX).stamp: $(VENV)/.installed $(CORPUS_FILES) $(CORPUS_LIST) $(INDEXER_FILES)
 	@mkdir -p var
-	$(PY) -m indexer build $(CORPUS) --index $(INDEX) --base-url http://$(HOST):$(PORT)
+	$(PY) -m indexer build $(CORPUS) --index $(INDEX)
 	touch $@
 
 ## run: install, index and serve on http://127.0.0.1:8000
