@@ -78,6 +78,25 @@ def target(result: dict[str, Any]) -> str:
     return str(result.get("document_url") or result["url"])
 
 
+def known_targets(snap: Snapshot) -> set[str]:
+    """Every target a result can map to: web documents by URL, PDFs by each indexed page."""
+    known: set[str] = set()
+    for doc in snap.docs.values():
+        if doc.kind != "pdf":
+            known.add(doc.url)
+            continue
+        for record in snap.searcher.documents(doc_id=doc.id):
+            if record.get("page"):
+                known.add(f"{doc.source}#page={record['page']}")
+    return known
+
+
+def unknown_targets(queries: list[dict[str, Any]], snap: Snapshot) -> list[tuple[str, str]]:
+    """(query, target) pairs naming nothing in the index: they would silently score as misses."""
+    known = known_targets(snap)
+    return [(q["q"], t) for q in queries for t in q["judgments"] if t not in known]
+
+
 def build(config: Config, tmp: Path) -> Snapshot:
     settings = IndexerSettings(
         corpus_dir=REPO / "corpus",
@@ -133,6 +152,8 @@ def pipeline_search(snap: Snapshot, config: Config) -> Callable[[str], list[str]
 
 def evaluate(config: Config, queries: list[dict[str, Any]], tmp: Path) -> dict[str, Any]:
     snap = build(config, tmp)
+    if config.analysis == "dutch" and (unknown := unknown_targets(queries, snap)):
+        raise ValueError(f"{QUERIES.name}: judged targets not in the index: {unknown}")
     search = baseline_search(snap) if config.analysis == "standard" else pipeline_search(snap, config)
     run = []
     for n, q in enumerate(queries):
@@ -170,13 +191,14 @@ def main() -> int:
     base, cur = results["baseline"]["overall"], results["current"]["overall"]
     gain = (cur["nDCG@10"] - base["nDCG@10"]) / base["nDCG@10"] * 100
     print(f"\ncurrent vs baseline: nDCG@10 {gain:+.1f}% (relative)")
-    print(f"\n{'kind':14}{'n':>4}" + "".join(f"{'base ' + n:>16}{'cur ' + n:>15}" for n in names[:2]))
+    print("\nper kind (baseline → current):")
+    print(f"{'kind':14}{'n':>4}" + "".join(f"{n:>22}" for n in names))
     kinds = results["current"]["by_kind"]
     for kind in kinds:
         count = sum(1 for q in queries if q["kind"] == kind)
         row = f"{kind:14}{count:4d}"
-        for n in names[:2]:
-            row += f"{results['baseline']['by_kind'][kind][n]:16.3f}{kinds[kind][n]:15.3f}"
+        for n in names:
+            row += f"{results['baseline']['by_kind'][kind][n]:13.3f} → {kinds[kind][n]:.3f}"
         print(row)
     weakest = sorted(results["current"]["per_query"].items(), key=lambda kv: kv[1].get("nDCG@10", 0))[:8]
     print("\nweakest queries (current):")
@@ -190,4 +212,4 @@ def main() -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-__all__ = ["CONFIGS", "Config", "evaluate_all", "replace"]
+__all__ = ["CONFIGS", "Config", "evaluate_all", "known_targets", "replace", "unknown_targets"]
