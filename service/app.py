@@ -21,6 +21,7 @@ from .config import ServiceSettings, get_settings
 from .logs import RequestLogMiddleware
 from .reader import IndexHandle
 from .routes import api, pages
+from .security import SecurityHeadersMiddleware
 from .synonyms import Synonyms
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
     app.add_middleware(RequestLogMiddleware, log_queries=settings.log_queries)
     app.add_middleware(
         CORSMiddleware,

@@ -57,6 +57,10 @@ class ServiceSettings(BaseSettings):
         description="comma-separated addresses whose X-Forwarded-For/-Proto headers are believed",
     )
     allowed_origins: str = Field("*", description="CORS origins for the API: * or comma-separated origins")
+    frame_ancestors: str = Field(
+        "'self'",
+        description="CSP frame-ancestors of the HTML pages: who may show them in a frame",
+    )
     synonyms: Path = Field(DEFAULT_SYNONYMS, description="the synonym file, re-read when it changes")
     all_terms_min: int = Field(
         10, ge=0, description="fewer documents with every query word than this: documents with some follow"

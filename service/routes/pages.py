@@ -100,19 +100,36 @@ def search_page(
     )
 
 
-@lru_cache(maxsize=1)
-def _widget() -> tuple[bytes, str]:
-    body = (STATIC / "widget.js").read_bytes()
+MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+@lru_cache(maxsize=32)
+def _asset(name: str) -> tuple[bytes, str] | None:
+    """A file of service/static (no subfolders, no hidden files), with its content hash."""
+    path = STATIC / name
+    if "/" in name or name.startswith(".") or path.suffix not in MEDIA_TYPES or not path.is_file():
+        return None
+    body = path.read_bytes()
     return body, hashlib.sha256(body).hexdigest()[:16]
 
 
+def static_url(name: str) -> str:
+    asset = _asset(name)
+    return f"/static/{name}?v={asset[1]}" if asset else f"/static/{name}"
+
+
+TEMPLATES.env.globals["static_url"] = static_url
+
+
 def widget_url() -> str:
-    return f"/widget.js?v={_widget()[1]}"
+    return static_url("widget.js").replace("/static/widget.js", "/widget.js")
 
 
-@router.get("/widget.js", include_in_schema=False)
-def widget(request: Request) -> Response:
-    body, digest = _widget()
+def _serve_asset(request: Request, name: str) -> Response:
+    asset = _asset(name)
+    if asset is None:
+        raise HTTPException(404, "Bestand niet gevonden.")
+    body, digest = asset
     etag = f'"{digest}"'
     versioned = request.query_params.get("v") == digest
     headers = {
@@ -125,7 +142,17 @@ def widget(request: Request) -> Response:
     }
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+    return Response(body, media_type=MEDIA_TYPES[Path(name).suffix], headers=headers)
+
+
+@router.get("/widget.js", include_in_schema=False)
+def widget(request: Request) -> Response:
+    return _serve_asset(request, "widget.js")
+
+
+@router.get("/static/{name}", include_in_schema=False)
+def static_file(request: Request, name: str) -> Response:
+    return _serve_asset(request, name)
 
 
 @router.get("/files/{path:path}", include_in_schema=False)
