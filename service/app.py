@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 
 from .config import ServiceSettings, get_settings
 from .reader import IndexHandle
-from .routes import api, pages
+from .routes import api, pages, viewer
 from .synonyms import Synonyms
 
 log = logging.getLogger(__name__)
@@ -80,4 +80,5 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(viewer.router)
     return app

@@ -30,6 +30,7 @@ class ServiceSettings:
     corpus: Path | None = None  # directory served at /files/; default: the one the index was built from
     all_terms_min: int = 10  # fewer documents with every query word than this: documents with some follow
     max_hits: int = 5000  # passage hits read per query before grouping into documents
+    viewer_max_mb: int = 50  # largest synced-site PDF the viewer fetches for the browser
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> ServiceSettings:
@@ -54,6 +55,8 @@ class ServiceSettings:
             raise ConfigError(f"all_terms_min must be 0 or more, got {self.all_terms_min}")
         if self.max_hits < 100:
             raise ConfigError(f"max_hits must be at least 100, got {self.max_hits}")
+        if self.viewer_max_mb < 1:
+            raise ConfigError(f"viewer_max_mb must be at least 1, got {self.viewer_max_mb}")
 
     @property
     def origins(self) -> list[str]:
