@@ -33,7 +33,10 @@ const DUTCH = {
 class DutchL10n {
   #roots = new Set();
   #observer = new MutationObserver((records) => {
-    for (const r of records) if (r.target.nodeType === 1) this.#apply(r.target);
+    for (const r of records) {
+      if (r.type === "attributes") this.#one(r.target);
+      else for (const node of r.addedNodes) if (node.nodeType === 1) this.#apply(node);
+    }
   });
   getLanguage() {
     return "nl";
@@ -90,19 +93,22 @@ pdfjsLib.GlobalWorkerOptions.workerSrc = asset("build/pdf.worker.min.mjs");
 const eventBus = new EventBus();
 const linkService = new PDFLinkService({ eventBus, externalLinkRel: "noopener noreferrer nofollow" });
 const findController = new PDFFindController({ eventBus, linkService });
+const l10n = new DutchL10n();
 const viewer = new PDFViewer({
   container,
   viewer: $("viewer"),
   eventBus,
   linkService,
   findController,
-  l10n: new DutchL10n(),
+  l10n,
   textLayerMode: 1,
   annotationEditorMode: pdfjsLib.AnnotationEditorType.DISABLE,
   imageResourcesPath: asset("web/images/"),
   removePageBorders: false,
 });
 linkService.setViewer(viewer);
+// PDF.js leaves translating to the page when it is handed an l10n object.
+l10n.translate(container);
 
 const say = (text) => {
   if (status.textContent !== text) status.textContent = text;
