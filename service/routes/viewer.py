@@ -138,7 +138,7 @@ def viewer_pdf(request: Request, handle: HandleDep, settings: SettingsDep) -> Re
     return StreamingResponse(remote.chunks(), media_type="application/pdf", headers=headers)
 
 
-def _asset(root: Path, path: str, cache: str) -> Response:
+def _asset(root: Path, path: str, cache: str, accept_encoding: str = "") -> Response:
     base = root.resolve()
     target = (base / path).resolve()
     media_type = MEDIA_TYPES.get(target.suffix)
@@ -152,6 +152,12 @@ def _asset(root: Path, path: str, cache: str) -> Response:
     headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
     if media_type == "image/svg+xml":
         headers["Content-Security-Policy"] = SVG_POLICY
+    packed = target.with_name(target.name + ".gz")
+    if packed.is_file():  # made by build.mjs: the service does not compress on the fly
+        headers["Vary"] = "Accept-Encoding"
+        if "gzip" in accept_encoding.lower():
+            headers["Content-Encoding"] = "gzip"
+            return FileResponse(packed, media_type=media_type, headers=headers)
     return FileResponse(target, media_type=media_type, headers=headers)
 
 
@@ -162,7 +168,7 @@ def viewer_asset(name: str, request: Request) -> Response:
 
 
 @router.get("/viewer/pdfjs/{version}/{path:path}", include_in_schema=False)
-def pdfjs_asset(version: str, path: str) -> Response:
+def pdfjs_asset(version: str, path: str, request: Request) -> Response:
     if version != pdfjs_version():
         return PlainTextResponse("Bestand niet gevonden.", status_code=404)
-    return _asset(PDFJS_DIR, path, IMMUTABLE)
+    return _asset(PDFJS_DIR, path, IMMUTABLE, request.headers.get("accept-encoding", ""))

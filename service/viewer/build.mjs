@@ -6,8 +6,9 @@
 // pdf_viewer.mjs), never the demo viewer app. Left out: source maps, the legacy build, the
 // scripting sandbox and QuickJS (scripting is off), and TypeScript types.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { constants, gzipSync } from "node:zlib";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const src = join(here, "node_modules", "pdfjs-dist");
@@ -30,6 +31,9 @@ const FILES = [
 // decoders (JBIG2, JPEG 2000) and colour management (ICC) in WebAssembly with JS fallbacks.
 const DIRS = ["web/images", "cmaps", "standard_fonts", "iccs", "wasm"];
 const SKIP = /(^|\/)quickjs-eval\.|\.map$/;
+// Served pre-compressed (name.gz beside the file) to browsers that accept gzip: the service
+// itself does not compress, and script, style, WebAssembly and fonts shrink to a third or less.
+const GZIP = new Set([".mjs", ".js", ".css", ".wasm", ".ttf", ".pfb", ".svg"]);
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -49,9 +53,16 @@ let bytes = 0;
 const walk = (dir) => {
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
-    if (statSync(path).isDirectory()) walk(path);
-    else bytes += statSync(path).size;
+    if (statSync(path).isDirectory()) {
+      walk(path);
+      continue;
+    }
+    const data = readFileSync(path);
+    bytes += data.length;
+    if (!GZIP.has(extname(path))) continue;
+    const packed = gzipSync(data, { level: constants.Z_BEST_COMPRESSION });
+    if (packed.length < data.length * 0.9) writeFileSync(path + ".gz", packed);
   }
 };
 walk(out);
-console.log(`pdfjs-dist ${version} -> ${out} (${(bytes / 1e6).toFixed(1)} MB)`);
+console.log(`pdfjs-dist ${version} -> ${out} (${(bytes / 1e6).toFixed(1)} MB, plus .gz copies)`);

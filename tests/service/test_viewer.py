@@ -133,6 +133,15 @@ def test_pdfjs_and_viewer_assets_are_served_from_the_service(client: TestClient)
         response = client.get(base + path)
         assert response.status_code == 200 and response.headers["content-type"].startswith(media_type), path
         assert "immutable" in response.headers["cache-control"]
+    # Script goes out pre-compressed to browsers that take gzip, as is to others.
+    raw = (viewer_routes.PDFJS_DIR / "build" / "pdf.worker.min.mjs").read_bytes()
+    packed = client.get(base + "build/pdf.worker.min.mjs", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == raw
+    assert int(packed.headers["content-length"]) < len(raw) / 2
+    plain = client.get(base + "build/pdf.worker.min.mjs", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == raw
+    assert "Accept-Encoding" in plain.headers["vary"]
+    assert client.get(base + "build/pdf.worker.min.mjs.gz").status_code == 404
     svg = client.get(base + "web/images/loading.svg")
     assert svg.status_code == 200 and "sandbox" in svg.headers["content-security-policy"]
     for bad in [
