@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -20,8 +25,19 @@ from pypdf import PdfReader
 
 from indexer.documents import Document
 
-from ..servers import get_json
-from .support import CORPUS, CORPUS_SITE, SCREENSHOTS, STRICT_CSP, Service, run_axe, saved_pages, summarize
+from ..servers import free_port, get_json, running_service
+from ..synced import write_synced_index
+from .support import (
+    CORPUS,
+    CORPUS_SITE,
+    SCREENSHOTS,
+    STRICT_CSP,
+    QuietHandler,
+    Service,
+    run_axe,
+    saved_pages,
+    summarize,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -250,6 +266,74 @@ def test_viewer_refuses_a_foreign_pdf(context: BrowserContext, corpus_service: S
     expect(page.locator("h1")).to_have_text("Deze PDF kan niet worden geopend")
     expect(page.locator("main")).to_contain_text("geen PDF uit de kennisbank")
     assert watch.external() == []
+
+
+# --- a synced site's PDF: fetched by the service, shown by the viewer ---------------------------
+
+MAGAZINE = CORPUS / "pdf" / "bzk-magazine-samenwerken-in-het-sociaal-domein-2014.pdf"
+MAGAZINE_SENTENCE = "Ze laten wel zien dat samenwerken in het sociaal domein meer is dan een modewoord."
+
+
+@dataclass
+class SyncedSite:
+    service: Service
+    site: str
+    fetched: list[str]
+
+
+@pytest.fixture(scope="module")
+def synced_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncedSite]:
+    """A WordPress-like site holding the magazine, and the service on an index of its PDF."""
+    root = tmp_path_factory.mktemp("synced-site")
+    uploads = root / "site" / "wp-content" / "uploads" / "2014"
+    uploads.mkdir(parents=True)
+    shutil.copy(MAGAZINE, uploads / "samenwerken.pdf")
+    fetched: list[str] = []
+
+    class Uploads(QuietHandler):
+        def do_GET(self) -> None:
+            fetched.append(self.path)
+            super().do_GET()
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), partial(Uploads, directory=str(root / "site")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    site = f"http://127.0.0.1:{server.server_address[1]}"
+    port = free_port()
+    write_synced_index(
+        root / "index",
+        MAGAZINE,
+        [f"{site}/wp-content/uploads/2014/samenwerken.pdf"],
+        f"http://127.0.0.1:{port}",
+    )
+    try:
+        with running_service(root / "index", root / "site", port, root / "service.log") as url:
+            yield SyncedSite(Service(url), site, fetched)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_a_synced_sites_pdf_opens_in_the_viewer_through_the_service(
+    context: BrowserContext, synced_site: SyncedSite
+) -> None:
+    service = synced_site.service
+    watch = Watch(context)
+    strict_csp(context, service)
+    page = watch.page(context)
+    href = open_first_result(page, service, MAGAZINE_SENTENCE)
+    assert f"/viewer?file={synced_site.site}/wp-content/uploads/2014/samenwerken.pdf&page=2&" in href
+    marked = joined(wait_for_highlights(page, 2))
+    for word in ["samenwerken", "sociaal", "domein", "modewoord"]:
+        assert word in marked
+    expect(page.locator("#original")).to_have_attribute(
+        "href", f"{synced_site.site}/wp-content/uploads/2014/samenwerken.pdf#page=2"
+    )
+    # The browser asked only the service; the service fetched the site's file.
+    assert not [u for u in watch.requests if u.startswith(synced_site.site)]
+    assert "/wp-content/uploads/2014/samenwerken.pdf" in synced_site.fetched
+    assert watch.violations == [] and watch.errors == []
 
 
 # --- blog results: text fragments ------------------------------------------------------------

@@ -17,12 +17,12 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer import IndexerSettings, IndexReport, store
-from indexer.extract import extract_file
+from indexer import IndexerSettings, IndexReport
 from service import ServiceSettings, create_app
 from service.routes import viewer as viewer_routes
 
 from ..fixtures import write_pdf
+from ..synced import write_synced_index
 
 PDF_FILE = "/files/pdf/proeftuin.pdf"
 
@@ -227,20 +227,9 @@ def synced(
 ) -> Iterator[TestClient]:
     """An index of PDF documents that live on the site, as a sync writes it."""
     base, _ = site
-    settings = tiny_build[0]
-    source = settings.corpus_dir / "pdf" / "proeftuin.pdf"
     index = tmp_path_factory.mktemp("synced") / "index"
-    build_dir = store.new_build_dir(index)
-    ix = store.create_index(build_dir)
-    with store.writer(ix) as w:
-        for name in REMOTE:
-            doc = extract_file(source, f"site/{name}", settings).documents[0]
-            doc.url = f"{base}/wp-content/uploads/{name}"
-            store.add_document(w, doc)
-    store.write_build_info(
-        build_dir, {"base_url": "http://zoek.test", "documents": len(REMOTE), "sources": {}}
-    )
-    store.swap(index, build_dir)
+    urls = [f"{base}/wp-content/uploads/{name}" for name in REMOTE]
+    write_synced_index(index, tiny_build[0].corpus_dir / "pdf" / "proeftuin.pdf", urls, "http://zoek.test")
     app = create_app(ServiceSettings(index=index, viewer_max_mb=1))
     with TestClient(app) as test_client:
         yield test_client
