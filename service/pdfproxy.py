@@ -41,9 +41,6 @@ class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_SameHostRedirects())
-
-
 @dataclass(slots=True)
 class RemotePdf:
     first: bytes
@@ -72,7 +69,9 @@ def open_remote_pdf(url: str, max_bytes: int, timeout: float = 20.0) -> RemotePd
         raise RemotePdfError(400, "Alleen http- en https-adressen.")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/pdf"})
     try:
-        response: HTTPResponse = _OPENER.open(request, timeout=timeout)
+        response: HTTPResponse = urllib.request.build_opener(_SameHostRedirects()).open(
+            request, timeout=timeout
+        )
     except urllib.error.HTTPError as exc:
         exc.close()
         status = 404 if exc.code in {404, 410} else 502

@@ -16,18 +16,17 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
-from fastapi.templating import Jinja2Templates
 
 from ..deps import HandleDep, SettingsDep, SynonymsDep
 from ..pdfproxy import RemotePdfError, open_remote_pdf
 from ..viewer import BadViewerFile, highlight_words, resolve_file
+from .pages import TEMPLATES
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 STATIC = Path(__file__).resolve().parent.parent / "static"
 APP_DIR = STATIC / "viewer"  # our viewer.mjs and viewer.css (committed)
 PDFJS_DIR = STATIC / "pdfjs"  # PDF.js, built by `make viewer` (not committed)
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 MEDIA_TYPES = {
     ".mjs": "text/javascript; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -44,6 +43,12 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, max-age=300, must-revalidate"
 # PDF.js's own SVG icons, served from our origin: they may never run script.
 SVG_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+# The viewer page shows third-party documents: everything from our origin, nothing inline, no
+# framing. (All HTML pages are to carry such a policy; this one needs no more than that.)
+PAGE_POLICY = (
+    "default-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+PAGE_HEADERS = {"Content-Security-Policy": PAGE_POLICY, "X-Content-Type-Options": "nosniff"}
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +57,11 @@ def pdfjs_version() -> str | None:
         return (PDFJS_DIR / "VERSION").read_text(encoding="utf-8").strip() or None
     except OSError:
         return None
+
+
+@lru_cache(maxsize=1)
+def _warn_not_built() -> None:
+    log.warning("PDF.js is not built (%s is missing): run `make viewer`; PDF links open the file", PDFJS_DIR)
 
 
 @lru_cache(maxsize=8)
@@ -68,7 +78,11 @@ def _page_number(value: str | None) -> int:
 
 def _error_page(request: Request, status: int, message: str) -> Response:
     return TEMPLATES.TemplateResponse(
-        request, "viewer.html", {"error": message, "title": "PDF niet gevonden"}, status_code=status
+        request,
+        "viewer.html",
+        {"error": message, "title": "PDF niet gevonden"},
+        status_code=status,
+        headers=PAGE_HEADERS,
     )
 
 
@@ -87,7 +101,7 @@ def viewer_page(request: Request, handle: HandleDep, synonyms: SynonymsDep) -> R
         return _error_page(request, exc.status, exc.message)
     version = pdfjs_version()
     if version is None:
-        log.warning("PDF.js is not built (%s is missing): run `make viewer`", PDFJS_DIR)
+        _warn_not_built()
         return RedirectResponse(f"{target.original}#page={page}", status_code=307)
     doc = target.doc
     return TEMPLATES.TemplateResponse(
@@ -109,6 +123,7 @@ def viewer_page(request: Request, handle: HandleDep, synonyms: SynonymsDep) -> R
             "script": f"viewer/static/viewer.mjs?v={_digest('viewer.mjs')}",
             "style": f"viewer/static/viewer.css?v={_digest('viewer.css')}",
         },
+        headers=PAGE_HEADERS,
     )
 
 

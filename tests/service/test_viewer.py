@@ -46,6 +46,8 @@ def test_result_link_opens_the_viewer_on_the_page_with_the_query_words(client: T
     assert 'href="files/pdf/proeftuin.pdf" download' in html
     assert 'href="files/pdf/proeftuin.pdf#page=2">Open het originele bestand' in html
     assert "<script>" not in html and 'type="module" src="viewer/static/viewer.mjs?v=' in html
+    assert page.headers["content-security-policy"].startswith("default-src 'self';")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 
 
 def test_marked_words_follow_the_search_analysis(client: TestClient) -> None:
