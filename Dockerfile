@@ -1,5 +1,13 @@
 # Vindplaats: search service with the corpus indexed at build time.
 #   docker build -t vindplaats . && docker run -p 8000:8000 vindplaats
+
+# The PDF viewer's JavaScript: PDF.js from npm, pinned by the lockfile, copied by the same
+# two commands as `make viewer`. Only the copy goes into the image, not Node or node_modules.
+FROM node:22-bookworm-slim AS viewer
+WORKDIR /viewer
+COPY service/viewer/package.json service/viewer/package-lock.json service/viewer/build.mjs ./
+RUN npm ci --omit=optional --no-audit --no-fund && node build.mjs /viewer/pdfjs
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -18,6 +26,7 @@ RUN mkdir -p indexer service && touch indexer/__init__.py service/__init__.py \
 
 COPY indexer ./indexer
 COPY service ./service
+COPY --from=viewer /viewer/pdfjs ./service/static/pdfjs
 COPY corpus ./corpus
 # Links to corpus files are made absolute when served: set VINDPLAATS_PUBLIC_URL at run time.
 RUN pip install --no-deps . \

@@ -14,10 +14,13 @@ CORPUS_LIST := $(shell mkdir -p var && find $(CORPUS) -type f 2>/dev/null | sort
 # The index is rebuilt when the corpus or the code that makes it changes.
 INDEXER_FILES := $(shell find indexer -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: run serve index test lint format bench bench-relevance install clean
+VIEWER := service/viewer
+PDFJS := service/static/pdfjs/VERSION
 
-## install: create .venv and install the project with its test tools (again when pyproject.toml changes)
-install: $(VENV)/.installed
+.PHONY: run serve index viewer test lint format bench bench-relevance install clean
+
+## install: create .venv and install the project with its test tools (again when pyproject.toml changes), and the PDF viewer
+install: $(VENV)/.installed $(PDFJS)
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -32,8 +35,14 @@ $(INDEX).stamp: $(VENV)/.installed $(CORPUS_FILES) $(CORPUS_LIST) $(INDEXER_FILE
 	$(PY) -m indexer build $(CORPUS) --index $(INDEX)
 	touch $@
 
+## viewer: PDF.js for the PDF viewer, from npm (pinned in service/viewer/package-lock.json), into service/static/pdfjs/
+viewer: $(PDFJS)
+$(PDFJS): $(VIEWER)/package-lock.json $(VIEWER)/build.mjs
+	npm ci --prefix $(VIEWER) --omit=optional --no-audit --no-fund --loglevel=error
+	node $(VIEWER)/build.mjs
+
 ## run: install, index and serve on http://127.0.0.1:8000
-run: index
+run: index $(PDFJS)
 	$(PY) -m service --index $(INDEX) --host $(HOST) --port $(PORT) --corpus $(CORPUS)
 
 ## lint: ruff (lint + format check) and mypy
@@ -48,7 +57,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 ## test: lint, then the whole suite (browser tests included: needs Debian's chromium)
-test: lint tests/browser/node_modules/.installed
+test: lint tests/browser/node_modules/.installed $(PDFJS)
 	$(PY) -m pytest
 
 # axe-core for the accessibility checks, pinned by tests/browser/package-lock.json
@@ -65,4 +74,4 @@ bench-relevance: $(VENV)/.installed
 	$(PY) -m bench.relevance
 
 clean:
-	rm -rf var $(VENV)
+	rm -rf var $(VENV) service/static/pdfjs $(VIEWER)/node_modules

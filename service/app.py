@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from .config import ServiceSettings, get_settings
 from .logs import RequestLogMiddleware
 from .reader import IndexHandle
-from .routes import api, pages
+from .routes import api, pages, viewer
 from .security import SecurityHeadersMiddleware
 from .synonyms import Synonyms
 
@@ -84,4 +84,5 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(viewer.router)
     return app

@@ -69,6 +69,9 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", description="log lines as text or JSON")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
     log_queries: bool = Field(False, description="write the query text of requests into the access log")
+    viewer_max_mb: int = Field(
+        50, ge=1, description="largest synced-site PDF the viewer fetches for the browser"
+    )
 
     @field_validator("public_url")
     @classmethod

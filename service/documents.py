@@ -7,8 +7,8 @@ from typing import Any
 
 from indexer.text import fold
 
+from .links import passage_links
 from .reader import Snapshot
-from .search import passage_url
 from .spelling import completions
 
 
@@ -64,7 +64,7 @@ def document_detail(snap: Snapshot, doc_id: str) -> dict[str, Any] | None:
                 "text": s.get("content", ""),
                 "start": s.get("start"),
                 "end": s.get("end"),
-                "url": passage_url(doc, int(s.get("page") or 0) or None),
+                **passage_links(doc, int(s.get("page") or 0) or None, s.get("content", "")),
             }
             for s in rows
         ],

@@ -87,3 +87,13 @@ def snippet(text: str, terms: set[str], max_chars: int = 240) -> str:
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return prefix + html.strip() + suffix
+
+
+def matched_words(text: str, terms: set[str]) -> list[str]:
+    """The words of `text` that match `terms`, as written there (first spelling, in order)."""
+    seen: dict[str, str] = {}
+    for start, end, found in _words(text):
+        if not terms.isdisjoint(found):
+            word = text[start:end]
+            seen.setdefault(word.lower(), word)
+    return list(seen.values())

@@ -8,15 +8,20 @@ from pydantic import BaseModel, Field
 class PassageOut(BaseModel):
     page: int | None = Field(description="1-based PDF page; null for web pages")
     snippet: str = Field(description="escaped text; only <mark> is HTML")
-    url: str = Field(description="the document URL, with #page=N for PDFs")
+    url: str = Field(
+        description="where to go: a PDF opens in the service's viewer at the page (/viewer?file=…&page=N&q=…); "
+        "a web page carries a text fragment (#:~:text=…) that scrolls to and marks the passage"
+    )
+    file_url: str = Field(description="the plain document link: the PDF file with #page=N, or the web page")
 
 
 class ResultOut(BaseModel):
     id: str
     type: str = Field(description="blog or pdf")
     title: str
-    url: str = Field(description="where to go: for a PDF, the page of its best passage")
-    document_url: str
+    url: str = Field(description="where to go: the url of the best passage (viewer or text fragment)")
+    file_url: str = Field(description="the plain link of the best passage: the PDF with #page=N, or the page")
+    document_url: str = Field(description="the document itself: the PDF file (/files/…) or the page")
     source: str
     date: str | None
     score: float
@@ -60,6 +65,7 @@ class DocPassageOut(BaseModel):
     start: int | None
     end: int | None
     url: str
+    file_url: str
 
 
 class DocumentOut(BaseModel):

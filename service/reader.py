@@ -63,6 +63,8 @@ class Snapshot:
     completions: dict[str, list[str]] = field(default_factory=dict)  # prefix -> commonest words
     columns: dict[str, Any] = field(default_factory=dict)
     served_sources: frozenset[str] = frozenset()  # corpus files that are documents (/files/…)
+    pdf_urls: dict[str, str] = field(default_factory=dict)  # a PDF document's URL -> its id (viewer)
+    pdf_sources: dict[str, str] = field(default_factory=dict)  # source of a PDF served at /files/ -> id
 
     def column(self, name: str) -> Any:
         """A sortable field's values by document number, read without stored fields."""
@@ -112,6 +114,8 @@ def load_snapshot(index_dir: Path) -> Snapshot:
         snap.docs[doc.id] = doc
         snap.folded_titles.append((fold(doc.title.lower()), doc.id))
     snap.served_sources = frozenset(d.file for d in snap.docs.values() if d.file)
+    snap.pdf_urls = {d.url: d.id for d in snap.docs.values() if d.kind == "pdf"}
+    snap.pdf_sources = {d.file: d.id for d in snap.docs.values() if d.kind == "pdf" and d.file}
     return snap
 
 

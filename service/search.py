@@ -31,6 +31,7 @@ from whoosh import query as Q
 from indexer.schema import SEARCH_FIELDS
 
 from .highlight import snippet
+from .links import passage_links
 from .query import Group, parse_query
 from .reader import DocInfo, Snapshot
 from .spelling import expand_unknown, suggestion_for
@@ -228,7 +229,9 @@ def run_search(
     response["total"] = len(chosen)
     start = (req.page - 1) * req.per_page
     terms = parsed.all_terms()
-    response["results"] = [result_entry(snap, entry, terms) for entry in chosen[start : start + req.per_page]]
+    response["results"] = [
+        result_entry(snap, entry, terms, req.q) for entry in chosen[start : start + req.per_page]
+    ]
     response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return response
 
@@ -244,20 +247,17 @@ def facets(docs: list[DocInfo]) -> dict[str, dict[str, int]]:
     }
 
 
-def passage_url(doc: DocInfo, page: int | None) -> str:
-    return f"{doc.url}#page={page}" if doc.kind == "pdf" and page else doc.url
-
-
-def _passage(snap: Snapshot, doc: DocInfo, stored: dict[str, Any], terms: set[str]) -> dict[str, Any]:
+def _passage(snap: Snapshot, doc: DocInfo, stored: dict[str, Any], terms: set[str], q: str) -> dict[str, Any]:
     page = int(stored.get("page") or 0) or None
+    text = stored.get("content", "")
     return {
         "page": page,
-        "snippet": snippet(stored.get("content", ""), terms),
-        "url": passage_url(doc, page),
+        "snippet": snippet(text, terms),
+        **passage_links(doc, page, text, q),
     }
 
 
-def result_entry(snap: Snapshot, entry: DocHits, terms: set[str]) -> dict[str, Any]:
+def result_entry(snap: Snapshot, entry: DocHits, terms: set[str], q: str = "") -> dict[str, Any]:
     doc = snap.docs[entry.doc_id]
     searcher = snap.searcher
     best = sorted(entry.passages, reverse=True)[:MAX_PASSAGES]
@@ -265,12 +265,13 @@ def result_entry(snap: Snapshot, entry: DocHits, terms: set[str]) -> dict[str, A
     if not stored_passages:
         first = searcher.document(id=f"{doc.id}:0")
         stored_passages = [first] if first else []
-    passages = [_passage(snap, doc, s, terms) for s in stored_passages]
+    passages = [_passage(snap, doc, s, terms, q) for s in stored_passages]
     return {
         "id": doc.id,
         "type": doc.kind,
         "title": doc.title,
-        "url": passages[0]["url"] if passages and doc.kind == "pdf" else doc.url,
+        "url": passages[0]["url"] if passages else doc.url,
+        "file_url": passages[0]["file_url"] if passages else doc.url,
         "document_url": doc.url,
         "source": doc.source,
         "date": doc.published or None,
@@ -306,6 +307,7 @@ def document_passages(
     rows.sort(key=lambda r: (-r[0], -r[1]))
     out["total"] = len(rows)
     out["passages"] = [
-        {**_passage(snap, doc, stored, terms), "score": round(score, 3)} for _, score, stored in rows[:limit]
+        {**_passage(snap, doc, stored, terms, q), "score": round(score, 3)}
+        for _, score, stored in rows[:limit]
     ]
     return out

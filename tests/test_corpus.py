@@ -44,7 +44,8 @@ def test_sociaal_domein_finds_posts_and_pdf_pages_that_hold_the_words(corpus_cli
     kinds = {r["type"] for r in data["results"]}
     assert kinds == {"blog", "pdf"}
     for hit in (r for r in data["results"] if r["type"] == "pdf"):
-        assert hit["page"] and hit["url"].endswith(f"#page={hit['page']}")
+        assert hit["page"] and hit["file_url"].endswith(f"#page={hit['page']}")
+        assert f"/viewer?file=/files/{hit['source']}&page={hit['page']}&" in hit["url"]
         for passage in hit["passages"]:
             text = page_text(hit["source"], passage["page"])
             assert "domein" in text and ("sociaal" in text or "sociale" in text)
@@ -77,7 +78,8 @@ def test_a_sentence_from_a_pdf_finds_its_page(corpus_client: TestClient, entry: 
     hit = search(corpus_client, entry["text"])["results"][0]
     assert hit["source"] == entry["file"]
     assert hit["page"] == entry["page"]
-    assert hit["passages"][0]["url"].endswith(f"#page={entry['page']}")
+    assert hit["passages"][0]["file_url"].endswith(f"#page={entry['page']}")
+    assert f"&page={entry['page']}&" in hit["passages"][0]["url"]
 
 
 @pytest.mark.parametrize("entry", PASSAGES["hyphenated"], ids=lambda e: e["word"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import indexer
@@ -58,3 +59,18 @@ def test_dockerfile_properties() -> None:
 def test_ci_runs_exactly_make_test() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert re.search(r"^make test$", ci, re.M)
+
+
+def test_the_viewer_is_built_the_same_way_by_make_and_docker() -> None:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    for text in (makefile, DOCKERFILE):
+        assert "npm ci" in text and "--omit=optional" in text and "build.mjs" in text
+    # make install / run / test all build it; the image copies the result into the package.
+    assert re.search(r"^install: .*\$\(PDFJS\)", makefile, re.M)
+    assert re.search(r"^run: .*\$\(PDFJS\)", makefile, re.M)
+    assert re.search(r"^test: .*\$\(PDFJS\)", makefile, re.M)
+    assert "COPY --from=viewer /viewer/pdfjs ./service/static/pdfjs" in DOCKERFILE
+    assert DOCKERFILE.index("COPY --from=viewer") < DOCKERFILE.index("pip install --no-deps .")
+    package = json.loads((REPO / "service" / "viewer" / "package.json").read_text(encoding="utf-8"))
+    assert re.fullmatch(r"\d+\.\d+\.\d+", package["dependencies"]["pdfjs-dist"]), "pin an exact version"
+    assert "static/**/*" in (REPO / "pyproject.toml").read_text(encoding="utf-8"), "PDF.js is package data"

@@ -49,9 +49,18 @@ def search(base: str, q: str, **params: Any) -> dict[str, Any]:
 def test_search_over_http_and_pdf_deep_link(server: str) -> None:
     data = search(server, "sociaal domein", type="pdf")
     hit = data["results"][0]
-    assert hit["url"].startswith(server + "/files/pdf/") and "#page=" in hit["url"]
-    status, body, headers = get(hit["url"].split("#")[0])
+    assert (
+        hit["url"].startswith(server + "/viewer?file=/files/pdf/") and f"&page={hit['page']}&" in hit["url"]
+    )
+    assert hit["file_url"].startswith(server + "/files/pdf/") and hit["file_url"].endswith(
+        f"#page={hit['page']}"
+    )
+    status, body, headers = get(hit["file_url"].split("#")[0])
     assert status == 200 and headers["content-type"] == "application/pdf" and body.startswith(b"%PDF")
+    status, body, headers = get(hit["url"])
+    assert (
+        status == 200 and headers["content-type"].startswith("text/html") and b'id="viewerContainer"' in body
+    )
 
 
 def test_health_and_page_and_widget(server: str) -> None:

@@ -76,9 +76,10 @@ def test_pdf_links_follow_the_service_not_the_build(tiny_build: tuple[IndexerSet
     with TestClient(
         create_app(ServiceSettings(index=settings.index_dir, corpus=settings.corpus_dir))
     ) as client:
-        assert _pdf_hit(client)["url"] == "http://testserver/files/pdf/proeftuin.pdf#page=2"
+        assert _pdf_hit(client)["file_url"] == "http://testserver/files/pdf/proeftuin.pdf#page=2"
         moved = _pdf_hit(client, host="zoeken.gemeente.nl:8443")
-        assert moved["url"] == "http://zoeken.gemeente.nl:8443/files/pdf/proeftuin.pdf#page=2"
+        assert moved["file_url"] == "http://zoeken.gemeente.nl:8443/files/pdf/proeftuin.pdf#page=2"
+        assert moved["url"].startswith("http://zoeken.gemeente.nl:8443/viewer?file=/files/pdf/proeftuin.pdf")
         assert moved["document_url"] == "http://zoeken.gemeente.nl:8443/files/pdf/proeftuin.pdf"
         detail = client.get(f"/documents/{moved['id']}", headers={"host": "elders.nl"}).json()
         assert detail["url"] == "http://elders.nl/files/pdf/proeftuin.pdf"
@@ -86,7 +87,9 @@ def test_pdf_links_follow_the_service_not_the_build(tiny_build: tuple[IndexerSet
         index=settings.index_dir, corpus=settings.corpus_dir, public_url="https://zoeken.example.nl/"
     )
     with TestClient(create_app(public)) as client:
-        assert _pdf_hit(client, host="evil.example")["url"].startswith("https://zoeken.example.nl/files/pdf/")
+        hit = _pdf_hit(client, host="evil.example")
+        assert hit["url"].startswith("https://zoeken.example.nl/viewer?file=/files/pdf/")
+        assert hit["file_url"].startswith("https://zoeken.example.nl/files/pdf/")
 
 
 @pytest.mark.e2e

@@ -13,6 +13,7 @@ The main content keeps its headings, so passages know the section they belong to
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -97,17 +98,34 @@ def choose_title(head: dict[str, Any], result: Any) -> str:
     return strip_site_name(one_line(first), sites)
 
 
+# trafilatura's elements that render as blocks of their own. A list, table or quote is not one
+# block but one per item, cell or paragraph (as the WXR extractor splits <li>, <td>, <p>), so a
+# passage keeps the page's block boundaries as newlines: a result link's text fragment must not
+# run from one list item into the next.
+BLOCK_ELEMENTS = {"p", "head", "list", "item", "table", "row", "cell", "quote", "code"}
+
+
+def _block_texts(element: Any) -> Iterator[tuple[str, bool]]:
+    if not any(child.tag in BLOCK_ELEMENTS for child in element):
+        yield " ".join(element.itertext()), element.tag == "head"
+        return
+    yield element.text or "", False
+    for child in element:
+        yield from _block_texts(child)
+        yield child.tail or "", False
+
+
 def body_blocks(body: Any) -> list[Block]:
     """Blocks from trafilatura's internal XML (head, p, list, quote, table ...)."""
     blocks: list[Block] = []
     offset = 0
     for element in body:
-        text = clean_text(" ".join(element.itertext()))
-        text = " ".join(text.split())
-        if not text:
-            continue
-        blocks.append(Block(text, None, offset, is_heading=element.tag == "head"))
-        offset += len(text) + 2
+        for raw, is_heading in _block_texts(element):
+            text = " ".join(clean_text(raw).split())
+            if not text:
+                continue
+            blocks.append(Block(text, None, offset, is_heading=is_heading))
+            offset += len(text) + 2
     return blocks
 
 

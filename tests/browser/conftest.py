@@ -24,6 +24,7 @@ from .support import (
     AXE,
     CHROMIUM,
     CHROMIUM_ARGS,
+    CORPUS,
     SITE,
     Console,
     Host,
@@ -46,6 +47,17 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     built = build(corpus, index, f"http://127.0.0.1:{port}")
     assert built.returncode == 0, f"indexer build failed:\n{built.stdout}\n{built.stderr}"
     with running_service(index, corpus, port, root / "service.log") as url:
+        yield Service(url)
+
+
+@pytest.fixture(scope="session")
+def corpus_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """The real service on the repository's corpus/ (the manifest, the magazine, the blog)."""
+    root = tmp_path_factory.mktemp("vindplaats-corpus")
+    port = free_port()
+    built = build(CORPUS, root / "index", f"http://127.0.0.1:{port}")
+    assert built.returncode == 0, f"indexer build failed:\n{built.stdout}\n{built.stderr}"
+    with running_service(root / "index", CORPUS, port, root / "service.log") as url:
         yield Service(url)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
@@ -26,6 +27,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = REPO / "var" / "screenshots"
+CORPUS = REPO / "corpus"
+# The corpus blog pages are saved pages of this site; tests answer its URLs with the saved files.
+CORPUS_SITE = "https://www.maatschappelijkaanbesteden.nl"
+# What the service is to send on every HTML page (issue 8): the viewer must work under it.
+STRICT_CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 # Result links of the fixture corpus point here; the `page` fixture answers them, offline.
 SITE = "https://voorbeeld.nl"
 
@@ -107,6 +113,16 @@ def write_corpus(corpus: Path) -> None:
         (corpus / name).write_text(markdown_doc(*doc), encoding="utf-8")
     (corpus / "beveiligingstest.html").write_text(XSS_HTML, encoding="utf-8")
     (corpus / PDF.name).write_bytes(PDF.read_bytes())
+
+
+def saved_pages() -> dict[str, Path]:
+    """Canonical URL -> saved page, for the corpus blog pages."""
+    pages = {}
+    for path in sorted((CORPUS / "blog").glob("*.html")):
+        match = re.search(r'<link rel="canonical" href="([^"]+)"', path.read_text(encoding="utf-8"))
+        assert match, f"{path} has no canonical link"
+        pages[match[1]] = path
+    return pages
 
 
 # --- servers ---------------------------------------------------------------------------------

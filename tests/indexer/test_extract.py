@@ -34,6 +34,37 @@ def test_blog_page_keeps_article_and_drops_site_chrome(tiny_corpus: Path) -> Non
     assert any(p.heading == "Wat de coöperatie doet" for p in doc.passages)
 
 
+LIST_PAGE = """<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>Afspraken</title>
+<link rel="canonical" href="https://voorbeeld.nl/afspraken/"></head><body><main><article>
+<h1>Afspraken met de wijk</h1><div class="entry-content">
+<p>De gemeente en de bewoners van de wijk maakten in het voorjaar een reeks afspraken over het
+onderhoud van het groen, de speeltuin en het buurthuis aan de Lindelaan.</p>
+<ul><li>Geen werkschema</li><li>Foto's van hoe het eruit moet zien</li><li>Een terugvaloptie</li></ul>
+<table><tr><td>Groen</td><td>68.000 euro</td></tr><tr><td>Speeltuin</td><td>4.000 euro</td></tr></table>
+<blockquote><p>Eerst kijken wat kan.</p><p>Dan pas wat moet.</p></blockquote>
+<p>Na drie jaar kijken de gemeente en de bewoners samen of de afspraken werken en of het groen
+er beter bij ligt dan toen de aannemer het onderhoud nog deed.</p>
+</div></article></main></body></html>"""
+
+
+def test_list_items_table_cells_and_quoted_paragraphs_stay_separate_blocks(tmp_path: Path) -> None:
+    # A browser renders each item, cell and paragraph as a block of its own; passages keep those
+    # boundaries as newlines (a result link's text fragment must not run across them).
+    path = tmp_path / "afspraken.html"
+    path.write_text(LIST_PAGE, encoding="utf-8")
+    lines = one(path).body.split("\n")
+    for block in [
+        "Geen werkschema",
+        "Foto's van hoe het eruit moet zien",
+        "Een terugvaloptie",
+        "Groen",
+        "68.000 euro",
+        "Eerst kijken wat kan.",
+        "Dan pas wat moet.",
+    ]:
+        assert block in lines
+
+
 def test_markdown_front_matter_and_plain_text(tiny_corpus: Path) -> None:
     doc = one(tiny_corpus / "notes" / "decentralisaties.md")
     assert doc.title == "Begrippen: decentralisaties"

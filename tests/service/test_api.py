@@ -48,7 +48,15 @@ def test_pdf_result_has_page_and_deep_link(client: TestClient) -> None:
     assert hit["type"] == "pdf" and hit["source"] == "pdf/proeftuin.pdf"
     assert hit["page"] == 2
     assert hit["passages"][0]["page"] == 2
-    assert hit["passages"][0]["url"] == "http://testserver/files/pdf/proeftuin.pdf#page=2"
+    # The link opens the viewer at the page with the query; the plain file link stays beside it.
+    assert hit["passages"][0]["file_url"] == "http://testserver/files/pdf/proeftuin.pdf#page=2"
+    assert (
+        hit["url"]
+        == hit["passages"][0]["url"]
+        == ("http://testserver/viewer?file=/files/pdf/proeftuin.pdf&page=2&q=blauwe%20fietsenwerkplaats")
+    )
+    assert hit["file_url"] == hit["passages"][0]["file_url"]
+    assert hit["document_url"] == "http://testserver/files/pdf/proeftuin.pdf"
     assert "<mark>blauwe</mark> <mark>fietsenwerkplaats</mark>" in hit["snippet"]
 
 
@@ -214,7 +222,10 @@ def test_document_detail_and_search_within(client: TestClient) -> None:
     assert detail["title"] == "Proeftuin Veldhoven-Zuid"
     within = client.get(f"/documents/{hit['id']}/passages", params={"q": "zevenenveertig"}).json()
     assert within["total"] >= 1 and within["passages"][0]["page"] == 3
-    assert within["passages"][0]["url"].endswith("#page=3")
+    assert within["passages"][0]["url"].endswith(
+        "/viewer?file=/files/pdf/proeftuin.pdf&page=3&q=zevenenveertig"
+    )
+    assert within["passages"][0]["file_url"].endswith("/files/pdf/proeftuin.pdf#page=3")
     assert client.get("/documents/nope").status_code == 404
 
 
@@ -237,7 +248,7 @@ def test_health(client: TestClient) -> None:
 
 def test_search_page_renders_results_escaped(client: TestClient) -> None:
     html = client.get("/", params={"q": "fietsenwerkplaats"}).text
-    assert "PDF · p. 2" in html and "#page=2" in html
+    assert "PDF · p. 2" in html and "/viewer?file=/files/pdf/proeftuin.pdf&amp;page=2&amp;q=" in html
     assert "1 resultaat" in html
     html = client.get("/", params={"q": "<b>wijkteam</b>"}).text
     assert "<b>wijkteam</b>" not in html and "&lt;b&gt;wijkteam&lt;/b&gt;" in html
@@ -249,7 +260,9 @@ def test_search_page_searches_within_one_pdf(client: TestClient) -> None:
     doc_id = search(client, q="fietsenwerkplaats")["results"][0]["id"]
     page = client.get("/", params={"q": "zevenenveertig", "doc": doc_id}).text
     assert "1 passage met „zevenenveertig”" in page
-    assert "#page=3" in page and "Pagina 3" in page
+    assert (
+        "/viewer?file=/files/pdf/proeftuin.pdf&amp;page=3&amp;q=zevenenveertig" in page and "Pagina 3" in page
+    )
     assert f'name="doc" value="{doc_id}"' in page
     assert "bestaat niet" in client.get("/", params={"q": "x", "doc": "nope"}).text
 
