@@ -33,6 +33,12 @@ class IndexerSettings:
     analysis: str = "dutch"  # "dutch" (our chain) or "standard" (Whoosh's, for comparison only)
     stemmer: str = "dutch"  # PyStemmer algorithm: "dutch" (Kraaij-Pohlmann style) or "dutch_porter"
     decompound: bool = True  # index the parts of compound words
+    # Syncing a live site (`python -m indexer sync`):
+    site_url: str = ""  # the site to sync, e.g. https://www.example.nl
+    contact_url: str = ""  # named in the User-Agent so a site owner can reach us; default base_url
+    sync_concurrency: int = 2  # requests in flight at once
+    request_timeout: float = 30.0  # seconds to wait for a server's answer
+    max_download_mb: int = 100  # larger responses (a PDF, a JSON page) are not downloaded
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> IndexerSettings:
@@ -60,6 +66,16 @@ class IndexerSettings:
             raise ConfigError(f"analysis must be 'dutch' or 'standard', got {self.analysis!r}")
         if self.stemmer not in {"dutch", "dutch_porter"}:
             raise ConfigError(f"stemmer must be 'dutch' or 'dutch_porter', got {self.stemmer!r}")
+        if self.site_url and not self.site_url.startswith(("http://", "https://")):
+            raise ConfigError(f"site_url must start with http:// or https://, got {self.site_url!r}")
+        if self.contact_url and not self.contact_url.startswith(("http://", "https://", "mailto:")):
+            raise ConfigError(f"contact_url must be an http(s) or mailto: URL, got {self.contact_url!r}")
+        if not 1 <= self.sync_concurrency <= 8:
+            raise ConfigError(f"sync_concurrency must be 1-8, got {self.sync_concurrency}")
+        if self.request_timeout <= 0:
+            raise ConfigError(f"request_timeout must be positive, got {self.request_timeout}")
+        if self.max_download_mb < 1:
+            raise ConfigError(f"max_download_mb must be at least 1, got {self.max_download_mb}")
         if not 5 <= self.passage_min_words <= self.passage_max_words:
             raise ConfigError(
                 "passage_min_words must be at least 5 and at most passage_max_words, "

@@ -83,7 +83,7 @@ def _in_order(
 def _write(
     ix: Any, outcomes: Iterable[Outcome], report: IndexReport, manifest: dict[str, Any], delete: list[str]
 ) -> None:
-    with store.writer(ix) as w:
+    with store.writer(ix, purge=bool(delete)) as w:
         store.delete_sources(w, delete)
         for outcome in outcomes:
             entry: dict[str, Any] = {"sha1": outcome.file.sha1, "documents": [], "skips": []}

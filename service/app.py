@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from .config import ServiceSettings, get_settings
 from .reader import IndexHandle
 from .routes import api, pages
+from .syncer import BackgroundSync
 from .synonyms import Synonyms
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         with app.state.handle.use() as snap:
             app.state.synonyms.table(snap.analyzer)
             log.info("serving %s (%d documents)", settings.index, len(snap.docs))
+        app.state.syncer = None
+        if settings.sync_interval:
+            app.state.syncer = BackgroundSync(settings)
+            app.state.syncer.start()
         yield
+        if app.state.syncer is not None:
+            app.state.syncer.stop()
         app.state.handle.close()
 
     app = FastAPI(

@@ -30,6 +30,8 @@ class ServiceSettings:
     corpus: Path | None = None  # directory served at /files/; default: the one the index was built from
     all_terms_min: int = 10  # fewer documents with every query word than this: documents with some follow
     max_hits: int = 5000  # passage hits read per query before grouping into documents
+    site_url: str = ""  # the live site the index is synced from (shared with the indexer)
+    sync_interval: int = 0  # seconds between background syncs of site_url; 0 = never
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> ServiceSettings:
@@ -54,6 +56,14 @@ class ServiceSettings:
             raise ConfigError(f"all_terms_min must be 0 or more, got {self.all_terms_min}")
         if self.max_hits < 100:
             raise ConfigError(f"max_hits must be at least 100, got {self.max_hits}")
+        if self.sync_interval < 0:
+            raise ConfigError(
+                f"sync_interval must be 0 (off) or a number of seconds, got {self.sync_interval}"
+            )
+        if self.sync_interval and not self.site_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"sync_interval needs VINDPLAATS_SITE_URL (an http:// or https:// URL), got {self.site_url!r}"
+            )
 
     @property
     def origins(self) -> list[str]:
