@@ -23,11 +23,9 @@ from typing import Any
 
 import lxml.etree
 import lxml.html
-from trafilatura.feeds import FeedParameters
-from trafilatura.feeds import extract_links as feed_links
 
 from ..errors import Refused, SyncError
-from ..http import HTML, XML, Fetcher, host_key
+from ..http import HTML, XML, Fetcher
 from .web import Changes, SkippedItem, fetch_document, normalise, run_all
 
 GUESSES = ("/wp-sitemap.xml", "/sitemap.xml", "/sitemap_index.xml")
@@ -112,20 +110,35 @@ def _feed(fetcher: Fetcher) -> list[str]:
             pass
     candidates += [u for guess in FEED_GUESSES if (u := normalise(guess, site, site))]
     for url in dict.fromkeys(candidates):
-        try:
-            answer = fetcher.get(url, accept=XML)
-        except Refused:
-            continue
-        if answer.status >= 500:
-            raise SyncError(f"{url}: HTTP {answer.status}")
-        if answer.status != 200 or not answer.body.strip():
-            continue
-        params = FeedParameters(site, host_key(site), url)
-        links = feed_links(answer.body.decode("utf-8", errors="replace"), params)
-        pages = [u for link in links if (u := normalise(link, url, site))]
+        root = _xml(fetcher, url)
+        pages = (
+            [u for link in feed_entries(root) if (u := normalise(link, url, site))]
+            if root is not None
+            else []
+        )
         if pages:
             return list(dict.fromkeys(pages))
     return []
+
+
+def feed_entries(root: Any) -> list[str]:
+    """The item links of an RSS 2.0 or Atom feed.
+
+    Not trafilatura's feed helper: it filters links by its own idea of a content URL and drops
+    some that are plainly the site's (a host given as an IP address, for one)."""
+    links: list[str] = []
+    for element in root.iter():
+        name = _local(element)
+        if name == "item":  # RSS: <item><link>URL</link>
+            links += [(c.text or "").strip() for c in element if _local(c) == "link"][:1]
+        elif name == "entry":  # Atom: <entry><link rel="alternate" href="URL"/>
+            hrefs = [
+                c.get("href", "")
+                for c in element
+                if _local(c) == "link" and c.get("rel", "alternate") == "alternate"
+            ]
+            links += hrefs[:1]
+    return [link for link in links if link]
 
 
 def sync_sitemap(

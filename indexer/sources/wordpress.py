@@ -12,9 +12,10 @@ public):
 1. items modified after the last sync, less a safety margin (`modified_after`, `orderby=modified`),
    or every item on a first or `--full` sync; 100 per request, `_fields` and `_embed` trimmed to
    what the index needs (author name and term names come embedded);
-2. the ids of every published item (`_fields=id`): a known id that is missing was trashed,
-   deleted, unpublished or made private, and is dropped; a new id that step 1 did not return
-   (a scheduled post that went live keeps its old modified date) is fetched with `include=`.
+2. the id and link of every published item (`_fields=id,link`): a known id that is missing was
+   trashed, deleted, unpublished or made private, and is dropped; a new id that step 1 did not
+   return (a scheduled post that went live keeps its old modified date), or a known one whose
+   link changed (a new permalink structure), is fetched with `include=`.
 
 Password-protected items are skipped whole, title included: their title can be telling, and
 the API hides their text anyway. PDFs come from the media library (`mime_type=application/pdf`)
@@ -155,10 +156,14 @@ def sync_wordpress(
         )  # fmt: skip
         for post in listing:
             fetched.add(_add_post(post, prefix, site, changes, links))
-        ids = {
-            int(p["id"]) for p in api.pages(route, f"{slug}: all ids", progress, _fields="id", orderby="id")
+        listed = {
+            int(p["id"]): str(p.get("link") or "")
+            for p in api.pages(route, f"{slug}: all ids", progress, _fields="id,link", orderby="id")
         }
-        missing = sorted(ids - fetched - known)
+        ids = set(listed)
+        # A changed link without a changed post: the permalink structure or a parent page moved.
+        moved = {i for i in (ids & known) - fetched if listed[i] != changes.old[f"{prefix}{i}"].get("link")}
+        missing = sorted((ids - fetched - known) | moved)
         for start in range(0, len(missing), PER_PAGE):
             batch = ",".join(str(i) for i in missing[start : start + PER_PAGE])
             for post in api.pages(
@@ -208,13 +213,13 @@ def _add_post(
     label = link if is_web_url(link) else source
     changes.received()
     if status != "publish":  # anonymous answers hold nothing else; if a plugin leaks more, not here
-        changes.add(SkippedItem(source, label, f"status {status}"))
+        changes.add(SkippedItem(source, label, f"status {status}"), link=link)
         return post_id
     if protected:
         changes.add(SkippedItem(source, label, "password protected"), link=link)
         return post_id
     if not is_web_url(link):
-        changes.add(SkippedItem(source, label, f"no http(s) link ({link[:80]!r})"))
+        changes.add(SkippedItem(source, label, f"no http(s) link ({link[:80]!r})"), link=link)
         return post_id
     author, categories, tags = _embedded(post)
     markup = str(content.get("rendered") or "")
