@@ -30,6 +30,7 @@ import urllib.parse
 import urllib.request
 import urllib.robotparser
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -43,6 +44,7 @@ RETRY_STATUSES = {429, 502, 503, 504}
 ATTEMPTS = 4
 MAX_WAIT = 120.0  # seconds: a server that asks for a longer pause gets it from the next sync
 MAX_CRAWL_DELAY = 10.0
+SLOW_FACTOR = 10  # a whole body may take this many request timeouts
 CHUNK = 1 << 16
 JSON = ("application/json",)
 HTML = ("text/html", "application/xhtml+xml")
@@ -97,13 +99,20 @@ class Stats:
     by_status: dict[int, int] = field(default_factory=dict)
 
 
-class _SameSiteRedirects(urllib.request.HTTPRedirectHandler):
-    def __init__(self, site_key: str) -> None:
-        self.site_key = site_key
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to a URL the fetcher would fetch itself (same site, robots.txt)."""
+
+    def __init__(self, check: Callable[[str], None]) -> None:
+        self.check = check
 
     def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
-        if not is_web_url(newurl) or host_key(newurl) != self.site_key:
-            raise Refused(req.full_url, f"redirects to another site ({newurl})")
+        try:
+            self.check(newurl)
+        except Refused as exc:
+            where = (
+                "another site" if exc.reason == "on another site" else f"a URL we may not fetch: {exc.reason}"
+            )
+            raise Refused(req.full_url, f"redirects to {where} ({newurl})") from None
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -125,7 +134,7 @@ class Fetcher:
         self._delay = 0.0
         self._next_start = 0.0
         # No cookie jar and no auth handlers: we only ever see what an anonymous visitor sees.
-        self._opener = urllib.request.build_opener(_SameSiteRedirects(self.site_key))
+        self._opener = urllib.request.build_opener(_CheckedRedirects(self.check))
         self._opener.addheaders = []
 
     # -- robots.txt --------------------------------------------------------------------------
@@ -251,8 +260,15 @@ class Fetcher:
         inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
         kept: list[bytes] = []
         received = produced = 0
+        # The timeout bounds each wait for data; this bounds the whole answer (a server that
+        # trickles bytes forever).
+        deadline = time.monotonic() + self.timeout * SLOW_FACTOR
         try:
             while chunk := raw.read(CHUNK):
+                if time.monotonic() > deadline:
+                    raise SyncError(
+                        f"{url}: answer took longer than {self.timeout * SLOW_FACTOR:.0f} s to arrive"
+                    )
                 received += len(chunk)
                 data = inflate.decompress(chunk, self.max_bytes + 1 - produced) if inflate else chunk
                 produced += len(data)
