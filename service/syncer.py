@@ -96,6 +96,9 @@ class BackgroundSync:
         finally:
             self._proc = None
             self.runs += 1
+        if self._stop.is_set() and proc.returncode not in (0, 1):
+            log.info("sync of %s interrupted: the service is stopping", self.site)
+            return
         report = _json(stdout) if proc.returncode in (0, 1) else None
         if report is not None:
             self.last = report

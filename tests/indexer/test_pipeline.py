@@ -96,7 +96,10 @@ def test_a_deleted_files_words_leave_the_vocabulary(
 
     def vocabulary() -> list[str]:
         with store.open_index(settings.index_dir).searcher() as s:
-            return [t.decode() if isinstance(t, bytes) else t for t in s.reader().expand_prefix("spell", "hoefijzer")]
+            return [
+                t.decode() if isinstance(t, bytes) else t
+                for t in s.reader().expand_prefix("spell", "hoefijzer")
+            ]
 
     assert vocabulary() == ["hoefijzerberaad"]
     note.unlink()

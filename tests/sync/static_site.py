@@ -53,6 +53,7 @@ class StaticSite:
         self.url = f"http://127.0.0.1:{self.port}"
         self.gone: set[str] = set()  # paths that answer 410 Gone
         self.redirects: dict[str, str] = {}  # path -> Location
+        self.unavailable: dict[str, list[str]] = {}  # path -> Retry-After values of the next 503s
         self.log: list[tuple[str, int]] = []  # (path, status) of every request
         self.user_agents: set[str] = set()
         site = self
@@ -64,7 +65,12 @@ class StaticSite:
             def do_GET(self) -> None:
                 site.user_agents.add(self.headers.get("User-Agent", ""))
                 path = self.path.split("?")[0]
-                if path in site.gone:
+                if site.unavailable.get(path):
+                    self.send_response(503)
+                    self.send_header("Retry-After", site.unavailable[path].pop(0))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif path in site.gone:
                     self.send_error(410)
                 elif path in site.redirects:
                     self.send_response(302)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
+from indexer import IndexerSettings, build_index, store
 
 from .conftest import make_pdf, searching, sync
 from .static_site import StaticSite
@@ -141,3 +141,19 @@ def test_a_site_without_sitemap_is_read_through_its_feed(tmp_path: Path) -> None
         assert sync(index_dir, u).index.deleted == 1
         for search in searching(index_dir):
             assert search.results("feedwoordtwee") == [] and search.found("feedwoordeen") == [u + "/a.html"]
+
+
+def test_a_sync_replaces_an_index_built_from_a_folder(tiny_corpus: Path, tmp_path: Path) -> None:
+    """The Docker image ships a corpus index; syncing a site into it starts afresh."""
+    index_dir = tmp_path / "index"
+    build_index(IndexerSettings(corpus_dir=tiny_corpus, index_dir=index_dir, workers=1))
+    for search in searching(index_dir):
+        assert search.results("zorgcoöperatie")
+    with StaticSite(tmp_path / "site") as site:
+        site.page("/a.html", "Eerste", "verhuiswoordje")
+        site.sitemap("sitemap.xml", {site.url + "/a.html": ""})
+        report = sync(index_dir, site.url)
+        assert report.written and report.index.added == 1 and report.index.documents == 1
+    for search in searching(index_dir):
+        assert search.found("verhuiswoordje") == [site.url + "/a.html"]
+        assert search.results("zorgcoöperatie") == []
