@@ -28,8 +28,9 @@ from ..errors import Refused, SyncError
 from ..http import HTML, XML, Fetcher
 from .web import Changes, SkippedItem, fetch_document, normalise, run_all
 
-GUESSES = ("/wp-sitemap.xml", "/sitemap.xml", "/sitemap_index.xml")
-FEED_GUESSES = ("/feed/", "/rss.xml", "/atom.xml", "/index.xml")
+# Relative to the site's address, which may be a folder (https://example.nl/blog).
+GUESSES = ("wp-sitemap.xml", "sitemap.xml", "sitemap_index.xml")
+FEED_GUESSES = ("feed/", "rss.xml", "atom.xml", "index.xml")
 MAX_SITEMAPS = 200
 MAX_PAGES = 50_000
 
@@ -108,7 +109,7 @@ def _feed(fetcher: Fetcher) -> list[str]:
             candidates = [u for raw in tree.xpath(xpath) if (u := normalise(str(raw), response.url, site))]
         except (ValueError, lxml.etree.ParserError):
             pass
-    candidates += [u for guess in FEED_GUESSES if (u := normalise(guess, site, site))]
+    candidates += [u for guess in FEED_GUESSES if (u := normalise(guess, site + "/", site))]
     for url in dict.fromkeys(candidates):
         root = _xml(fetcher, url)
         pages = (
@@ -152,7 +153,7 @@ def sync_sitemap(
     """Fill `changes` with the site's pages and the PDFs they link to; returns the sync state."""
     site = fetcher.site
     start = [u for raw in robots_sitemaps if (u := normalise(raw, site, site))]
-    pages = read_sitemaps(fetcher, start or [u for g in GUESSES if (u := normalise(g, site, site))])
+    pages = read_sitemaps(fetcher, start or [u for g in GUESSES if (u := normalise(g, site + "/", site))])
     mode = "sitemap"
     if pages is None:
         mode = "feed"

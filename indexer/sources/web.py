@@ -26,7 +26,7 @@ import lxml.html
 
 from ..config import IndexerSettings
 from ..documents import Document, Skip
-from ..errors import EmptyDocument, Refused, SyncError
+from ..errors import EmptyDocument, Refused
 from ..extract import Extraction
 from ..extract.html import parse_date
 from ..http import HTML, PDF, Fetcher, host_key, is_web_url, save_path
@@ -217,8 +217,9 @@ def fetch_document(
     the manifest holds its ETag or Last-Modified; returns the PDFs a page links to.
 
     A 304 keeps the previous build's documents (and links); a 404 or 410 leaves the URL out of
-    `changes`, so the sync deletes it; other refusals are skipped with their reason; a 5xx
-    stops the sync. `via` (how the URL was found) and `extra` go into its manifest entry.
+    `changes`, so the sync deletes it; a 500 keeps the previous version (or skips a new URL);
+    other refusals are skipped with their reason. `via` (how the URL was found) and `extra` go
+    into its manifest entry.
     """
     tags = {"via": via, **(extra or {})}
     entry = changes.old.get(url) or {}
@@ -240,7 +241,13 @@ def fetch_document(
         changes.unchanged(url, **tags)
         return list(entry.get("links", []))
     if status >= 500:
-        raise SyncError(f"{url}: HTTP {status}")
+        # One broken file must not block every later sync: keep what we had, or skip it for now.
+        # (A busy server's 503s and 429s were retried and stopped the sync in the fetcher.)
+        if entry:
+            changes.unchanged(url, **tags)
+        else:
+            changes.add(SkippedItem(url, url, f"server error: HTTP {status}; tried again next sync"), **tags)
+        return list(entry.get("links", []))
     if status in (404, 410):
         return []
     if status != 200:

@@ -52,6 +52,7 @@ class StaticSite:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.gone: set[str] = set()  # paths that answer 410 Gone
+        self.broken: set[str] = set()  # paths that answer 500
         self.redirects: dict[str, str] = {}  # path -> Location
         self.unavailable: dict[str, list[str]] = {}  # path -> Retry-After values of the next 503s
         self.log: list[tuple[str, int]] = []  # (path, status) of every request
@@ -72,6 +73,8 @@ class StaticSite:
                     self.end_headers()
                 elif path in site.gone:
                     self.send_error(410)
+                elif path in site.broken:
+                    self.send_error(500)
                 elif path in site.redirects:
                     self.send_response(302)
                     self.send_header("Location", site.redirects[path])

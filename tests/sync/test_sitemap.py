@@ -157,3 +157,30 @@ def test_a_sync_replaces_an_index_built_from_a_folder(tiny_corpus: Path, tmp_pat
     for search in searching(index_dir):
         assert search.found("verhuiswoordje") == [site.url + "/a.html"]
         assert search.results("zorgcoöperatie") == []
+
+
+def test_one_broken_page_does_not_block_the_sync(tmp_path: Path) -> None:
+    with StaticSite(tmp_path / "site") as site:
+        u = site.url
+        site.page("/a.html", "Eerste", "standvastwoord")
+        site.sitemap("sitemap.xml", {u + "/a.html": ""})
+        index_dir = tmp_path / "index"
+        sync(index_dir, u)
+        site.broken |= {"/a.html", "/b.html"}
+        site.page("/a.html", "Eerste", "gewijzigdwoord")
+        site.page("/b.html", "Tweede", "nieuwwoordje")
+        site.page("/c.html", "Derde", "derdewoordje")
+        site.sitemap("sitemap.xml", {u + "/a.html": "", u + "/b.html": "", u + "/c.html": ""})
+        report = sync(index_dir, u)
+        skipped = {s.source: s.reason for s in report.index.skipped_files}
+        assert skipped == {u + "/b.html": "server error: HTTP 500; tried again next sync"}
+        for search in searching(index_dir):
+            assert search.found("standvastwoord") == [u + "/a.html"]  # the version we had
+            assert search.found("derdewoordje") == [u + "/c.html"]
+        site.broken.clear()
+        sync(index_dir, u)
+        for search in searching(index_dir):
+            assert search.found("gewijzigdwoord") == [u + "/a.html"] and search.found("nieuwwoordje") == [
+                u + "/b.html"
+            ]
+            assert search.results("standvastwoord") == []
