@@ -149,18 +149,16 @@ def sync_wordpress(
         known = {
             int(s[len(prefix) :]) for s in changes.old if s.startswith(prefix) and s[len(prefix) :].isdigit()
         }
+        # The ids first: an item unpublished while we list is then left out of both lists.
+        listed = _listed(api.pages(route, f"{slug}: all ids", progress, _fields="id,link", orderby="id"))
+        ids = set(listed)
         fetched: set[int] = set()
         listing = api.pages(
             route, f"{slug}: changed", progress, orderby="modified", order="asc", modified_after=after,
             _fields=POST_FIELDS, _embed="author,wp:term",
         )  # fmt: skip
         for post in listing:
-            fetched.add(_add_post(post, prefix, site, changes, links))
-        listed = {
-            int(p["id"]): str(p.get("link") or "")
-            for p in api.pages(route, f"{slug}: all ids", progress, _fields="id,link", orderby="id")
-        }
-        ids = set(listed)
+            fetched |= _add_post(post, prefix, site, ids, changes, links)
         # A changed link without a changed post: the permalink structure or a parent page moved.
         moved = {i for i in (ids & known) - fetched if listed[i] != changes.old[f"{prefix}{i}"].get("link")}
         missing = sorted((ids - fetched - known) | moved)
@@ -169,7 +167,7 @@ def sync_wordpress(
             for post in api.pages(
                 route, f"{slug}: new", progress, include=batch, _fields=POST_FIELDS, _embed="author,wp:term"
             ):
-                fetched.add(_add_post(post, prefix, site, changes, links))
+                fetched |= _add_post(post, prefix, site, ids, changes, links)
         for post_id in (ids & known) - fetched:
             source = f"{prefix}{post_id}"
             changes.unchanged(source)
@@ -195,10 +193,21 @@ def sync_wordpress(
     return {"api": api.root, "types": [slug for slug, _ in types]}
 
 
+def _listed(items: Iterator[dict[str, Any]]) -> dict[int, str]:
+    """id -> link of every item of an id listing."""
+    listed: dict[int, str] = {}
+    for item in items:
+        try:
+            listed[int(item["id"])] = str(item.get("link") or "")
+        except (KeyError, TypeError, ValueError):
+            raise SyncError(f"{_label('', item)}: unexpected item in an id listing ({item!r:.100})") from None
+    return listed
+
+
 def _add_post(
-    post: dict[str, Any], prefix: str, site: str, changes: Changes, links: dict[str, list[str]]
-) -> int:
-    """Judge one item of a listing into `changes`; returns its id."""
+    post: dict[str, Any], prefix: str, site: str, ids: set[int], changes: Changes, links: dict[str, list[str]]
+) -> set[int]:
+    """Judge one item of a listing into `changes`; returns its id (none if it is not in `ids`)."""
     from ..extract.wxr import plain_title
 
     try:
@@ -207,20 +216,23 @@ def _add_post(
         title, content = post["title"]["rendered"], post["content"]
         protected = bool(content.get("protected"))
         status = post.get("status", "publish")
-    except (KeyError, TypeError, ValueError) as exc:
+        excerpt = str((post.get("excerpt") or {}).get("rendered") or "")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SyncError(f"{_label(prefix, post)}: unexpected item in the REST answer ({exc!r})") from None
+    if post_id not in ids:
+        return set()  # published after the id listing: the next sync sees it as new
     source = f"{prefix}{post_id}"
     label = link if is_web_url(link) else source
     changes.received()
     if status != "publish":  # anonymous answers hold nothing else; if a plugin leaks more, not here
         changes.add(SkippedItem(source, label, f"status {status}"), link=link)
-        return post_id
+        return {post_id}
     if protected:
         changes.add(SkippedItem(source, label, "password protected"), link=link)
-        return post_id
+        return {post_id}
     if not is_web_url(link):
         changes.add(SkippedItem(source, label, f"no http(s) link ({link[:80]!r})"), link=link)
-        return post_id
+        return {post_id}
     author, categories, tags = _embedded(post)
     markup = str(content.get("rendered") or "")
     found = pdf_links(markup, link, site)
@@ -229,7 +241,7 @@ def _add_post(
         "link": link,
         "title": str(title),
         "content": markup,
-        "excerpt": str((post.get("excerpt") or {}).get("rendered") or ""),
+        "excerpt": excerpt,
         "date": str(post.get("date") or ""),
         "author": author,
         "categories": [plain_title(c) for c in categories],
@@ -238,7 +250,7 @@ def _add_post(
     changes.add(
         PostItem(source, fields), link=link, links=found, modified=str(post.get("modified_gmt") or "")
     )
-    return post_id
+    return {post_id}
 
 
 def _label(prefix: str, post: Any) -> str:

@@ -131,11 +131,18 @@ def fixture_site(wordpress: WordPress) -> FixtureSite:
         "Straks ijsvogelconvenant", paragraph("ijsvogelconvenant", "x"), date="2031-01-01 10:00:00"
     )
     # Written long ago: only the id listing, not the "modified after" query, sees these again.
-    for post_id in site.posts.values():
-        wp.set_modified(post_id, "2024-04-01 12:00:00")
-    for attachment_id in site.media.values():
-        wp.set_modified(attachment_id, "2024-04-01 12:00:00")
+    wp.set_modified([*site.posts.values(), *site.media.values()], "2024-04-01 12:00:00")
     return site
+
+
+@pytest.fixture
+def scratch(fixture_site: FixtureSite) -> Iterator[list[int]]:
+    """Ids of posts a test adds to the shared site; deleted after the test, so the next test
+    module finds the fixture site as described above."""
+    ids: list[int] = []
+    yield ids
+    for post_id in ids:
+        fixture_site.wp.delete(post_id)
 
 
 SECRET_WORDS = ("kievietsbloemfonds", "zilvermeeuwakkoord", "oeverzwaluwplan", "ijsvogelconvenant")

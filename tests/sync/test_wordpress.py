@@ -95,7 +95,7 @@ def test_a_sync_with_nothing_changed_downloads_no_pdf_and_extracts_nothing(
 
 
 def test_edits_deletions_and_unpublishing_show_after_the_next_sync(
-    fixture_site: FixtureSite, synced: tuple[Path, SyncReport], search: Search
+    fixture_site: FixtureSite, synced: tuple[Path, SyncReport], search: Search, scratch: list[int]
 ) -> None:
     wp = fixture_site.wp
     index_dir, _ = synced
@@ -111,6 +111,7 @@ def test_edits_deletions_and_unpublishing_show_after_the_next_sync(
         "Gepland bericht", paragraph("roerdompregister", "later"), date="2031-05-05 10:00:00"
     )
     wp.set_modified(scheduled, "2024-01-01 10:00:00")
+    scratch += [*ids.values(), scheduled]
     report = sync(index_dir, wp.url)
     assert report.index.added == 5 and report.index.deleted == 0
     for word in words.values():

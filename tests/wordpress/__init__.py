@@ -296,19 +296,22 @@ class WordPress:
         """
         self.php(code, {"id": post_id, "fields": fields})
 
-    def set_modified(self, post_id: int, local_time: str) -> None:
-        """Backdate a post's last-modified time ("2024-03-12 10:00:00", site time), as if it
-        had been edited long ago."""
+    def set_modified(self, post_ids: int | list[int], local_time: str) -> None:
+        """Backdate posts' last-modified time ("2024-03-12 10:00:00", site time), as if they had
+        been edited long ago."""
         code = """
             global $wpdb;
-            $wpdb->update($wpdb->posts, array(
-                'post_modified' => $args['time'],
-                'post_modified_gmt' => get_gmt_from_date($args['time']),
-            ), array('ID' => $args['id']));
-            clean_post_cache($args['id']);
+            foreach ($args['ids'] as $id) {
+                $wpdb->update($wpdb->posts, array(
+                    'post_modified' => $args['time'],
+                    'post_modified_gmt' => get_gmt_from_date($args['time']),
+                ), array('ID' => $id));
+                clean_post_cache($id);
+            }
             return true;
         """
-        self.php(code, {"id": post_id, "time": local_time})
+        ids = [post_ids] if isinstance(post_ids, int) else post_ids
+        self.php(code, {"ids": ids, "time": local_time})
 
     def publish_scheduled(self, post_id: int) -> None:
         """What WP-Cron does when a scheduled post's time comes: its modified date stays as it was."""
