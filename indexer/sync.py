@@ -17,7 +17,6 @@ index built from a folder) starts a fresh index; later ones are incremental.
 from __future__ import annotations
 
 import fcntl
-import json
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -204,27 +203,3 @@ def _extract_progress(progress: Progress | None) -> Progress | None:
     if progress is None:
         return None
     return lambda done, total, source: progress(done, total, f"extract {source}")
-
-
-def read_state(index_dir: Path) -> dict[str, Any]:
-    """The sync state of the served index ({} when it was not synced from a site)."""
-    state = _previous(index_dir).get("sync")
-    return dict(state) if isinstance(state, dict) else {}
-
-
-def describe(report: SyncReport) -> str:
-    """One line for logs: what the sync did."""
-    i = report.index
-    return json.dumps(
-        {
-            "site": report.site,
-            "added": i.added,
-            "changed": i.changed,
-            "deleted": i.deleted,
-            "unchanged": i.unchanged,
-            "skipped": len(i.skipped_files),
-            "requests": report.http.requests,
-            "bytes": report.http.bytes,
-            "seconds": round(report.seconds, 1),
-        }
-    )
