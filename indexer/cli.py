@@ -81,6 +81,14 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
         )
     whole = report.skipped_files
     print(f"skipped: {len(whole)} files, {len(report.skips) - len(whole)} parts of files", file=out)
+    _print_skips(report, out)
+    if report.slowest[0]:
+        print(f"slowest file: {report.slowest[0]} ({report.slowest[1]:.1f} s)", file=out)
+    print(f"index: {report.index_dir}", file=out)
+
+
+def _print_skips(report: IndexReport, out: TextIO) -> None:
+    whole = report.skipped_files
     for skip in whole:
         print(f"  skipped {skip.source}: {skip.reason}", file=out)
     # Parts (WXR items, PDF pages) are summed up per file and reason; --json lists each one.
@@ -92,9 +100,6 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
     for file, reasons in parts.items():
         summary = ", ".join(f"{n} × {reason}" for reason, n in reasons.most_common())
         print(f"  partly skipped {file}: {summary}", file=out)
-    if report.slowest[0]:
-        print(f"slowest file: {report.slowest[0]} ({report.slowest[1]:.1f} s)", file=out)
-    print(f"index: {report.index_dir}", file=out)
 
 
 def _size(n: int) -> str:
@@ -120,8 +125,7 @@ def print_sync_report(report: SyncReport, out: TextIO) -> None:
         file=out,
     )
     print(f"index: {i.documents} documents, {i.passages} passages ({i.pdf_pages} PDF pages)", file=out)
-    for skip in i.skipped_files:
-        print(f"  skipped {skip.source}: {skip.reason}", file=out)
+    _print_skips(i, out)
     print(f"index: {i.index_dir}", file=out)
 
 
