@@ -4,6 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INDEX := var/index
 CORPUS := corpus
+# `make run SITE=https://www.example.nl` syncs that live site instead of indexing corpus/, then
+# serves it and syncs again every SYNC_INTERVAL seconds.
+SITE ?=
+SYNC_INTERVAL ?= 900
+ifneq ($(SITE),)
+INDEX := var/site-index
+endif
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CORPUS_FILES := $(shell find $(CORPUS) -type f 2>/dev/null)
@@ -17,7 +24,7 @@ INDEXER_FILES := $(shell find indexer -type f -not -path '*/__pycache__/*' 2>/de
 VIEWER := service/viewer
 PDFJS := service/static/pdfjs/VERSION
 
-.PHONY: run serve index viewer test lint format bench bench-relevance install clean
+.PHONY: run serve index sync viewer test lint format bench bench-relevance install clean
 
 ## install: create .venv and install the project with its test tools (again when pyproject.toml changes), and the PDF viewer
 install: $(VENV)/.installed $(PDFJS)
@@ -41,9 +48,16 @@ $(PDFJS): $(VIEWER)/package-lock.json $(VIEWER)/build.mjs
 	npm ci --prefix $(VIEWER) --omit=optional --no-audit --no-fund --loglevel=error
 	node $(VIEWER)/build.mjs
 
-## run: install, index and serve on http://127.0.0.1:8000
-run: index $(PDFJS)
-	$(PY) -m service --index $(INDEX) --host $(HOST) --port $(PORT) --corpus $(CORPUS)
+## sync: index the live site SITE into var/site-index (again: only what changed)
+sync: $(VENV)/.installed
+	@test -n "$(SITE)" || { echo "usage: make sync SITE=https://www.example.nl" >&2; exit 2; }
+	@mkdir -p var
+	$(PY) -m indexer sync $(SITE) --index $(INDEX)
+
+## run: install, index and serve on http://127.0.0.1:8000 (with SITE=https://…: sync that site, keep syncing)
+run: $(if $(SITE),sync,index) $(PDFJS)
+	$(PY) -m service --index $(INDEX) --host $(HOST) --port $(PORT) --corpus $(CORPUS) \
+		$(if $(SITE),--site $(SITE) --sync-interval $(SYNC_INTERVAL))
 
 ## lint: ruff (lint + format check) and mypy
 lint: $(VENV)/.installed

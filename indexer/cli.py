@@ -1,9 +1,10 @@
-"""Command line: `python -m indexer build|update|stats` (also `vindplaats index|update|stats`).
+"""Command line: `python -m indexer build|update|sync|stats` (also `vindplaats …`).
 
 Parses, reports, sets the exit code.
 
 Exit codes: 0 index written (skips allowed); 1 with --strict when anything was skipped;
-2 on a usage or configuration error (one line on stderr).
+2 on a usage or configuration error; 3 when a site could not be read (`sync`: the served
+index is unchanged). Errors are one line on stderr.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .config import IndexerSettings, env_name, load_settings
-from .errors import IndexerError
+from .errors import ConfigError, IndexerError, SyncError
 from .logs import configure_logging
 from .options import add_env_file_option, add_setting_options, setting_overrides
 from .pipeline import IndexReport, build_index, update_index
 from .store import read_build_info, resolve
+from .sync import SyncReport, sync_site
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,15 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-# Settings every indexing command takes as flags (the corpus is the positional argument).
-BUILD_OPTIONS = [f for f in IndexerSettings.model_fields if f not in {"corpus_dir", "index_dir"}]
+# Settings the commands take as flags (the corpus or site is the positional argument).
+SYNC_ONLY = {"site_url", "contact_url", "sync_concurrency", "request_timeout", "max_download_mb"}
+BUILD_OPTIONS = [f for f in IndexerSettings.model_fields if f not in {"corpus_dir", "site_url"} | SYNC_ONLY]
+SYNC_OPTIONS = [*BUILD_OPTIONS, *sorted(SYNC_ONLY - {"site_url"})]
 FLAGS = {"index_dir": "--index"}
+IGNORED_BASE_URL = (
+    "ignored since 0.2: links to corpus files are stored relative and the service makes them "
+    "absolute (VINDPLAATS_PUBLIC_URL)"
+)
 
 
 def add_commands(sub: Any) -> None:
@@ -55,15 +63,24 @@ def add_commands(sub: Any) -> None:
             metavar="CORPUS_DIR",
             help=f"the folder to index (default: corpus; env {env_name(IndexerSettings, 'corpus_dir')})",
         )
-        add_setting_options(cmd, IndexerSettings, ["index_dir", *BUILD_OPTIONS], FLAGS)
+        add_setting_options(cmd, IndexerSettings, BUILD_OPTIONS, FLAGS)
         cmd.add_argument("--json", action="store_true", help="print the report as JSON")
-        cmd.add_argument(
-            "--base-url",
-            metavar="URL",
-            help="ignored since 0.2: links to corpus files are stored relative and the service "
-            "makes them absolute (VINDPLAATS_PUBLIC_URL)",
-        )
+        cmd.add_argument("--base-url", metavar="URL", help=IGNORED_BASE_URL)
         add_env_file_option(cmd)
+    text = "index a live site (WordPress REST API, else its sitemaps or feed)"
+    sync = sub.add_parser("sync", help=text, description=text)
+    sync.set_defaults(run=_run_sync, command="sync")
+    sync.add_argument(
+        "site_url",
+        nargs="?",
+        metavar="SITE_URL",
+        help=f"the site to read (default: env {env_name(IndexerSettings, 'site_url')})",
+    )
+    sync.add_argument("--full", action="store_true", help="fetch every item again, not only changed ones")
+    add_setting_options(sync, IndexerSettings, SYNC_OPTIONS, FLAGS)
+    sync.add_argument("--json", action="store_true", help="print the report as JSON")
+    sync.add_argument("--base-url", metavar="URL", help=IGNORED_BASE_URL)
+    add_env_file_option(sync)
     stats = sub.add_parser("stats", help="show what an index holds", description="show what an index holds")
     stats.set_defaults(run=_run_stats, command="stats")
     add_setting_options(stats, IndexerSettings, ["index_dir", "log_format", "log_level"], FLAGS)
@@ -99,6 +116,14 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
         )
     whole = report.skipped_files
     print(f"skipped: {len(whole)} files, {len(report.skips) - len(whole)} parts of files", file=out)
+    _print_skips(report, out)
+    if report.slowest[0]:
+        print(f"slowest file: {report.slowest[0]} ({report.slowest[1]:.1f} s)", file=out)
+    print(f"index: {report.index_dir}", file=out)
+
+
+def _print_skips(report: IndexReport, out: TextIO) -> None:
+    whole = report.skipped_files
     for skip in whole:
         print(f"  skipped {skip.source}: {skip.reason}", file=out)
     # Parts (WXR items, PDF pages) are summed up per file and reason; --json lists each one.
@@ -110,9 +135,50 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
     for file, reasons in parts.items():
         summary = ", ".join(f"{n} × {reason}" for reason, n in reasons.most_common())
         print(f"  partly skipped {file}: {summary}", file=out)
-    if report.slowest[0]:
-        print(f"slowest file: {report.slowest[0]} ({report.slowest[1]:.1f} s)", file=out)
-    print(f"index: {report.index_dir}", file=out)
+
+
+def _size(n: int) -> str:
+    if n < 1000:
+        return f"{n} B"
+    return f"{n / 1000:.1f} kB" if n < 1_000_000 else f"{n / 1_000_000:.1f} MB"
+
+
+def print_sync_report(report: SyncReport, out: TextIO) -> None:
+    i = report.index
+    how = f"WordPress REST API at {report.api}" if report.kind == "wordpress" else f"its {report.kind}"
+    print(f"sync {report.site}: read through {how}", file=out)
+    written = f"{i.extracted} extracted" if report.written else "nothing changed, index left as it was"
+    print(
+        f"sync: {i.added} added, {i.changed} changed, {i.deleted} deleted, {i.unchanged} unchanged, "
+        f"{len(i.skipped_files)} skipped; {written}; {report.seconds:.1f} s",
+        file=out,
+    )
+    h = report.http
+    print(
+        f"http: {h.requests} requests ({h.not_modified} not modified, {h.retries} retried), "
+        f"{report.fetched} items fetched, {_size(h.bytes)} downloaded, of which PDFs {_size(report.pdf_bytes)}",
+        file=out,
+    )
+    print(f"index: {i.documents} documents, {i.passages} passages ({i.pdf_pages} PDF pages)", file=out)
+    _print_skips(i, out)
+    print(f"index: {i.index_dir}", file=out)
+
+
+def _run_sync(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if not settings.site_url:
+        raise ConfigError("no site to sync: give SITE_URL or set VINDPLAATS_SITE_URL")
+    progress = _progress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        report = sync_site(settings, full=args.full, progress=progress)
+    except SyncError as exc:
+        print(f"error: {exc}; the served index is unchanged", file=sys.stderr)
+        return 3
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=1, ensure_ascii=False))
+    else:
+        print_sync_report(report, sys.stdout)
+    return 1 if settings.strict and report.index.skipped_files else 0
 
 
 def _settings(args: argparse.Namespace) -> IndexerSettings:

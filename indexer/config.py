@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
@@ -57,6 +57,30 @@ class IndexerSettings(BaseSettings):
     decompound: bool = Field(True, description="index the parts of compound words")
     log_format: Literal["text", "json"] = Field("text", description="log lines as text or JSON")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
+    # Syncing a live site (`python -m indexer sync`):
+    site_url: str = Field("", description="the site to sync, e.g. https://www.example.nl")
+    contact_url: str = Field(
+        "", description="an http(s) or mailto: address named in the User-Agent, so a site owner can reach you"
+    )
+    sync_concurrency: int = Field(2, ge=1, le=8, description="requests in flight at once while syncing")
+    request_timeout: float = Field(30.0, gt=0, description="seconds to wait for a server's answer")
+    max_download_mb: int = Field(
+        100, ge=1, description="larger responses (a PDF, a JSON page) are not downloaded"
+    )
+
+    @field_validator("site_url")
+    @classmethod
+    def _http_site(cls, value: str) -> str:
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value
+
+    @field_validator("contact_url")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        if value and not value.lower().startswith(("http://", "https://", "mailto:")):
+            raise ValueError(f"must be an http(s) or mailto: URL, got {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _passage_bounds(self) -> IndexerSettings:

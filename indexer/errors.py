@@ -11,10 +11,14 @@
     │   ├── UnreadableText       text is there but garbled (a font without a Unicode map)
     │   ├── EmptyDocument        nothing searchable left after extraction
     │   └── ResourceLimit        the file took too long or too much memory
-    └── IndexStoreError          the index directory cannot be read or written
+    ├── IndexStoreError          the index directory cannot be read or written
+    └── SyncError                a site could not be read (the message names the URL)
+        └── Refused              one URL is not ours to fetch (another host, robots.txt, too large)
 
 Policy: a bad setting raises (the run cannot be meaningful); a bad source file is skipped and
-reported with its reason while every other file is indexed.
+reported with its reason while every other file is indexed. A site that cannot be read (down, a
+5xx, malformed JSON) stops the sync with a SyncError before anything is written, so the served
+index stays as it was and the next sync starts from the same state.
 
     try:
         build_index(settings)
@@ -97,3 +101,18 @@ class ResourceLimit(ExtractionError):
 
 class IndexStoreError(IndexerError):
     """The index directory is missing, unreadable or of an incompatible schema."""
+
+
+class SyncError(IndexerError):
+    """A site could not be read; the message is one line naming the URL and what went wrong."""
+
+
+class Refused(SyncError):
+    """One URL is not fetched on purpose (another host, robots.txt, too large, wrong type).
+
+    The sync skips that one item with `reason` rather than failing."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")

@@ -2,6 +2,8 @@
 
     build_index(settings)  -> IndexReport   every file, into a fresh index
     update_index(settings) -> IndexReport   only new, changed and deleted files
+    apply_changes(settings, todo, keep, ...) -> IndexReport   a source that lists its own
+                                            changes (a synced site, see `sync`)
 
 Both write into a new build directory and swap it in at the end (see `store`), so a failure
 at any point leaves the served index as it was. Documents are written in source order, so
@@ -11,7 +13,7 @@ two builds of the same corpus give the same index.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ from typing import Any
 from . import store
 from .config import IndexerSettings
 from .documents import Document, Skip
-from .sources import SourceFile, discover
+from .sources import SourceItem, discover
 from .workers import Outcome, extract_all
 
 Progress = Callable[[int, int, str], None]
@@ -40,6 +42,7 @@ class IndexReport:
     added: int = 0
     changed: int = 0
     deleted: int = 0
+    unchanged: int = 0  # sources kept as they were (apply_changes)
 
     @property
     def skipped_files(self) -> list[Skip]:
@@ -58,7 +61,7 @@ class IndexReport:
 
 
 def _in_order(
-    files: list[SourceFile], settings: IndexerSettings, progress: Progress | None
+    files: Sequence[SourceItem], settings: IndexerSettings, progress: Progress | None
 ) -> Iterator[Outcome]:
     """Extraction outcomes in source order, as soon as each is available.
 
@@ -80,7 +83,7 @@ def _in_order(
 def _write(
     ix: Any, outcomes: Iterable[Outcome], report: IndexReport, manifest: dict[str, Any], delete: list[str]
 ) -> None:
-    with store.writer(ix) as w:
+    with store.writer(ix, purge=bool(delete)) as w:
         store.delete_sources(w, delete)
         for outcome in outcomes:
             entry: dict[str, Any] = {"sha1": outcome.file.sha1, "documents": [], "skips": []}
@@ -101,7 +104,12 @@ def _doc_summary(doc: Document) -> dict[str, Any]:
 
 
 def _finish(
-    build_dir: Path, settings: IndexerSettings, manifest: dict[str, Any], report: IndexReport, started: float
+    build_dir: Path,
+    settings: IndexerSettings,
+    manifest: dict[str, Any],
+    report: IndexReport,
+    started: float,
+    extra: dict[str, Any] | None = None,
 ) -> IndexReport:
     docs = [d for entry in manifest.values() for d in entry["documents"]]
     report.documents = len(docs)
@@ -119,6 +127,7 @@ def _finish(
             "passages": report.passages,
             "pdf_pages": report.pdf_pages,
             "sources": manifest,
+            **(extra or {}),
         },
     )
     store.swap(settings.index_dir, build_dir)
@@ -166,6 +175,54 @@ def update_index(settings: IndexerSettings, progress: Progress | None = None) ->
         outcomes = _in_order(todo, settings, progress)
         _write(ix, outcomes, report, manifest, delete=[f.source for f in todo] + deleted)
         return _finish(build_dir, settings, manifest, report, started)
+    except BaseException:
+        store.discard(build_dir)
+        raise
+
+
+def apply_changes(
+    settings: IndexerSettings,
+    todo: list[SourceItem],
+    keep: set[str],
+    *,
+    state: dict[str, dict[str, Any]],
+    extra: dict[str, Any],
+    fresh: bool,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Extract `todo` (new and changed items), keep the sources in `keep` as they are, drop the rest.
+
+    For a source that knows its own changes, such as a synced site: it cannot list every item's
+    fingerprint without fetching it, so it says what to keep. `fresh` starts from an empty index
+    (`keep` is then ignored). `state` is merged into the manifest entries of the sources it names
+    (a site's ETags, modified dates), `extra` into build.json: both are written with the build,
+    so a failure leaves the previous state with the previous index.
+    """
+    started = time.monotonic()
+    old: dict[str, Any] = {}
+    if not fresh:
+        old = dict(store.read_build_info(store.resolve(settings.index_dir)).get("sources") or {})
+    redo = {item.source for item in todo}
+    kept = {source: entry for source, entry in old.items() if source in keep and source not in redo}
+    report = IndexReport(
+        extracted=len(todo),
+        added=sum(1 for source in redo if source not in old),
+        changed=sum(1 for source in redo if source in old),
+        deleted=sum(1 for source in old if source not in kept and source not in redo),
+        unchanged=len(kept),
+    )
+    build_dir = store.new_build_dir(settings.index_dir) if fresh else store.copy_build(settings.index_dir)
+    try:
+        if fresh:
+            ix = store.create_index(build_dir, settings.analysis, settings.stemmer, settings.decompound)
+        else:
+            ix = store.open_index_in(build_dir)
+        manifest = dict(kept)
+        outcomes = _in_order(todo, settings, progress)
+        _write(ix, outcomes, report, manifest, delete=[source for source in old if source not in kept])
+        for source, entry in manifest.items():
+            entry.update(state.get(source, {}))
+        return _finish(build_dir, settings, manifest, report, started, extra)
     except BaseException:
         store.discard(build_dir)
         raise

@@ -137,8 +137,12 @@ def write_build_info(build_dir: Path, info: dict[str, Any]) -> None:
 
 
 @contextmanager
-def writer(ix: Any) -> Iterator[IndexWriter]:
-    """A writer that commits on success and cancels on any error."""
+def writer(ix: Any, purge: bool = False) -> Iterator[IndexWriter]:
+    """A writer that commits on success and cancels on any error.
+
+    With `purge` the commit merges all segments: Whoosh only marks deleted documents, and their
+    words would stay in the term lists that suggestions and spelling corrections read (a
+    deleted or unpublished post's words must not be suggested)."""
     w = ix.writer(limitmb=256)
     try:
         yield w
@@ -146,7 +150,7 @@ def writer(ix: Any) -> Iterator[IndexWriter]:
         w.cancel()
         raise
     else:
-        w.commit()
+        w.commit(optimize=purge)
 
 
 def delete_sources(w: IndexWriter, sources: Iterable[str]) -> None:

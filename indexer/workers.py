@@ -22,25 +22,25 @@ from typing import Any
 
 from .config import IndexerSettings
 from .errors import ExtractionError
-from .extract import Extraction, extract_file
-from .sources import SourceFile
+from .extract import Extraction
+from .sources import SourceItem
 
 
 @dataclass(slots=True)
 class Outcome:
-    file: SourceFile
+    file: SourceItem
     extraction: Extraction | None = None
     reason: str = ""  # why the whole file was skipped
     seconds: float = 0.0
 
 
-def _child(conn: Any, file: SourceFile, settings: IndexerSettings) -> None:
+def _child(conn: Any, file: SourceItem, settings: IndexerSettings) -> None:
     limit = settings.memory_limit_mb * 1024 * 1024
     # A lower hard limit may already be in force; then that one applies.
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        result: tuple[str, Any] = ("ok", extract_file(file.path, file.source, settings))
+        result: tuple[str, Any] = ("ok", file.extract(settings))
     except ExtractionError as exc:
         result = ("skip", exc.reason)
     except MemoryError:
@@ -60,13 +60,13 @@ def _warm_up() -> None:
     from .extract import html, markdown, pdf, wxr  # noqa: F401
 
 
-def extract_all(files: Iterable[SourceFile], settings: IndexerSettings) -> Iterator[Outcome]:
+def extract_all(files: Iterable[SourceItem], settings: IndexerSettings) -> Iterator[Outcome]:
     """Yield one Outcome per file, in completion order."""
     _warm_up()
     ctx = multiprocessing.get_context("fork")
     pending = list(files)
     pending.reverse()
-    running: dict[Connection, tuple[Any, SourceFile, float]] = {}
+    running: dict[Connection, tuple[Any, SourceItem, float]] = {}
     slots = max(1, settings.worker_count)
     while pending or running:
         while pending and len(running) < slots:

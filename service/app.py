@@ -22,6 +22,7 @@ from .logs import RequestLogMiddleware
 from .reader import IndexHandle
 from .routes import api, pages, viewer
 from .security import SecurityHeadersMiddleware
+from .syncer import BackgroundSync
 from .synonyms import Synonyms
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         with app.state.handle.use() as snap:
             app.state.synonyms.table(snap.analyzer)
             log.info("serving %s (%d documents)", settings.index, len(snap.docs))
+        app.state.syncer = None
+        if settings.sync_interval:
+            app.state.syncer = BackgroundSync(settings)
+            app.state.syncer.start()
         yield
+        if app.state.syncer is not None:
+            app.state.syncer.stop()
         app.state.handle.close()
 
     app = FastAPI(

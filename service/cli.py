@@ -2,6 +2,7 @@
 
     vindplaats index [CORPUS_DIR]   build an index (python -m indexer build)
     vindplaats update [CORPUS_DIR]  incremental update
+    vindplaats sync [SITE_URL]      index a live site (WordPress REST API, else sitemaps/feed)
     vindplaats stats                what the index holds
     vindplaats serve                run the service with uvicorn
 
@@ -26,7 +27,7 @@ from .config import ServiceSettings, load_service_settings
 from .errors import ServiceError
 from .logs import service_logging_config
 
-FLAGS = {"index": "--index", "corpus": "--corpus"}
+FLAGS = {"index": "--index", "corpus": "--corpus", "site_url": "--site"}
 
 
 def add_serve_command(sub: Any) -> None:
@@ -46,7 +47,7 @@ def serve(args: argparse.Namespace) -> int:
     if not settings.index.exists():
         print(
             f"error: index {settings.index} does not exist; run `vindplaats index` "
-            "(python -m indexer build) first",
+            "(python -m indexer build) or `vindplaats sync SITE_URL` first",
             file=sys.stderr,
         )
         return 2

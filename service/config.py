@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.config import ENV_PREFIX, load_settings
@@ -72,6 +72,8 @@ class ServiceSettings(BaseSettings):
     viewer_max_mb: int = Field(
         50, ge=1, description="largest synced-site PDF the viewer fetches for the browser"
     )
+    site_url: str = Field("", description="the live site the index is synced from (shared with the indexer)")
+    sync_interval: int = Field(0, ge=0, description="seconds between background syncs of the site; 0 = never")
 
     @field_validator("public_url")
     @classmethod
@@ -79,6 +81,15 @@ class ServiceSettings(BaseSettings):
         if value and not web_url(value):
             raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _sync_needs_a_site(self) -> ServiceSettings:
+        if self.sync_interval and not web_url(self.site_url):
+            raise ValueError(
+                f"VINDPLAATS_SYNC_INTERVAL needs VINDPLAATS_SITE_URL (an http:// or https:// URL), "
+                f"got {self.site_url!r}"
+            )
+        return self
 
     @property
     def origins(self) -> list[str]:

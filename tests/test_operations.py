@@ -35,7 +35,7 @@ def run(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subp
 def test_one_command_with_every_subcommand() -> None:
     top = run("--help")
     assert top.returncode == 0
-    for command in ("index", "update", "stats", "serve"):
+    for command in ("index", "update", "sync", "stats", "serve"):
         assert command in top.stdout
     serve = run("serve", "--help").stdout
     # Every setting is a flag whose help names its default and its variable.
@@ -43,9 +43,11 @@ def test_one_command_with_every_subcommand() -> None:
         assert env_name(ServiceSettings, name) in serve.replace("\n", " ").replace("  ", " "), name
     assert "(default: 8000; env VINDPLAATS_PORT)" in " ".join(serve.split())
     index = " ".join(run("index", "--help").stdout.split())
+    sync = " ".join(run("sync", "--help").stdout.split())
     for name in IndexerSettings.model_fields:
-        assert env_name(IndexerSettings, name) in index, name
+        assert env_name(IndexerSettings, name) in index + sync, name
     assert "(default: 60.0; env VINDPLAATS_FILE_TIMEOUT)" in index
+    assert "(default: 2; env VINDPLAATS_SYNC_CONCURRENCY)" in sync
 
 
 def test_settings_come_from_flags_then_environment_then_env_file(

@@ -109,7 +109,7 @@ def content_blocks(markup: str) -> list[Block]:
     return blocks
 
 
-def _plain_title(raw: str) -> str:
+def plain_title(raw: str) -> str:
     """Titles may carry markup ("Markup: Title <em>With</em> Italics")."""
     if not raw.strip():
         return ""
@@ -140,7 +140,7 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
     for n, item in enumerate(channel.iter("item")):
         post_type = _wp(item, "post_type") or "post"
         status = _wp(item, "status") or "publish"
-        title = _plain_title(_child_text(item, "title"))
+        title = plain_title(_child_text(item, "title"))
         label = f"{source} item {n + 1} ({post_type} {title[:60]!r})"
         if post_type not in INDEXED_TYPES:
             out.skips.append(Skip(label, f"post type {post_type}"))

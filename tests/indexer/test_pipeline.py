@@ -85,6 +85,29 @@ def test_update_handles_new_changed_and_deleted_files(
     assert again.extracted == 0 and again.documents == 5
 
 
+def test_a_deleted_files_words_leave_the_vocabulary(
+    tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path
+) -> None:
+    """Suggestions and spelling corrections read the term lists: a deleted document's words must
+    go from there too, not only from the results."""
+    settings = _copy(tiny_build[0], tmp_path)
+    note = settings.corpus_dir / "notes" / "weg.md"
+    note.write_text("---\ntitle: Tijdelijk\n---\n" + "Het hoefijzerberaad komt samen. " * 12, "utf-8")
+    build_index(settings)
+
+    def vocabulary() -> list[str]:
+        with store.open_index(settings.index_dir).searcher() as s:
+            return [
+                t.decode() if isinstance(t, bytes) else t
+                for t in s.reader().expand_prefix("spell", "hoefijzer")
+            ]
+
+    assert vocabulary() == ["hoefijzerberaad"]
+    note.unlink()
+    assert update_index(settings).deleted == 1
+    assert vocabulary() == []
+
+
 def test_settings_reject_bad_values(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VINDPLAATS_WORKERS", "many")
     with pytest.raises(ConfigError, match="VINDPLAATS_WORKERS has value 'many'"):

@@ -204,7 +204,7 @@ def _slow(path: Path, source: str, settings: Settings) -> Extraction:
 def test_a_hanging_or_greedy_file_is_stopped_and_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("indexer.workers.extract_file", _slow)
+    monkeypatch.setattr("indexer.sources.folder.extract_file", _slow)
     files = [SourceFile(tmp_path / name, name) for name in ("slow.pdf", "hungry.pdf", "fine.pdf")]
     settings = Settings(file_timeout=2, memory_limit_mb=512, workers=2)
     started = time.monotonic()

@@ -1,4 +1,4 @@
-"""Find the source files of a corpus directory.
+"""The folder source: the files of a corpus directory.
 
 Walks CORPUS_DIR recursively for the suffixes the extractors read. Hidden files and
 directories are passed over, and so is anything matching a glob in `CORPUS_DIR/.vindplaatsignore`
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .errors import ConfigError
-from .extract import SUFFIXES
+from ..config import IndexerSettings
+from ..errors import ConfigError
+from ..extract import SUFFIXES, Extraction, extract_file
 
 IGNORE_FILE = ".vindplaatsignore"
 
@@ -32,6 +33,9 @@ class SourceFile:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
         return digest.hexdigest()
+
+    def extract(self, settings: IndexerSettings) -> Extraction:
+        return extract_file(self.path, self.source, settings)
 
 
 def _ignore_patterns(corpus_dir: Path) -> list[str]:
