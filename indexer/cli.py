@@ -110,6 +110,12 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
     for file, reasons in parts.items():
         summary = ", ".join(f"{n} × {reason}" for reason, n in reasons.most_common())
         print(f"  partly skipped {file}: {summary}", file=out)
+    if report.ocr_pages or report.ocr_cached:
+        print(
+            f"ocr: {report.ocr_pages} scanned pages recognised in {report.ocr_seconds:.1f} s, "
+            f"{report.ocr_cached} from the OCR cache",
+            file=out,
+        )
     if report.slowest[0]:
         print(f"slowest file: {report.slowest[0]} ({report.slowest[1]:.1f} s)", file=out)
     print(f"index: {report.index_dir}", file=out)

@@ -19,12 +19,13 @@ class Passage:
     heading: str = ""  # nearest heading above the passage, if any
     start: int = 0  # character offsets of the passage in its page (or body) text
     end: int = 0
+    ocr: bool = False  # the text was recognised from a scanned page image (Tesseract)
 
 
 @dataclass(slots=True)
 class Document:
     source: str  # path relative to the corpus directory
-    kind: str  # "blog" or "pdf"
+    kind: str  # "blog", "pdf" or "kennisbank" (notes, glossary, FAQ: reference pages)
     title: str
     url: str  # an absolute http(s) URL, or our own `/files/…` path (made absolute when served)
     passages: list[Passage] = field(default_factory=list)

@@ -40,6 +40,9 @@ class IndexReport:
     added: int = 0
     changed: int = 0
     deleted: int = 0
+    ocr_pages: int = 0  # scanned pages recognised by Tesseract in this run
+    ocr_cached: int = 0  # scanned pages whose text came from the OCR cache
+    ocr_seconds: float = 0.0
 
     @property
     def skipped_files(self) -> list[Skip]:
@@ -54,6 +57,11 @@ class IndexReport:
             "pdf_pages": self.pdf_pages,
             "skipped": [{"source": s.source, "reason": s.reason} for s in self.skips],
             "seconds": round(self.seconds, 3),
+            "ocr": {
+                "pages": self.ocr_pages,
+                "cached": self.ocr_cached,
+                "seconds": round(self.ocr_seconds, 3),
+            },
         }
 
 
@@ -91,6 +99,9 @@ def _write(
                     store.add_document(w, doc)
                     entry["documents"].append(_doc_summary(doc))
                 entry["skips"].extend([s.source, s.reason] for s in outcome.extraction.skips)
+                report.ocr_pages += outcome.extraction.ocr_pages
+                report.ocr_cached += outcome.extraction.ocr_cached
+                report.ocr_seconds += outcome.extraction.ocr_seconds
             manifest[outcome.file.source] = entry
             if outcome.seconds > report.slowest[1]:
                 report.slowest = (outcome.file.source, outcome.seconds)
