@@ -105,7 +105,7 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
     parts: dict[str, Counter[str]] = {}
     for skip in report.skips:
         if skip not in whole:
-            file = re.split(r" (?:item|page) \d+", skip.source, maxsplit=1)[0]
+            file = re.split(r" (?:item \d+|page \d+|field \w+)", skip.source, maxsplit=1)[0]
             parts.setdefault(file, Counter())[skip.reason] += 1
     for file, reasons in parts.items():
         summary = ", ".join(f"{n} × {reason}" for reason, n in reasons.most_common())

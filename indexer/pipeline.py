@@ -10,6 +10,7 @@ two builds of the same corpus give the same index.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from .sources import SourceFile, discover
 from .workers import Outcome, extract_all
 
 Progress = Callable[[int, int, str], None]
+# A skip's source names a part of a file: "x.pdf page 3", "export.xml item 12 …", "note.md field date".
+PART_OF_FILE = re.compile(r" (?:page \d+|item \d+|field \w+)")
 
 
 @dataclass(slots=True)
@@ -47,7 +50,7 @@ class IndexReport:
     @property
     def skipped_files(self) -> list[Skip]:
         """Whole files that are not in the index (as opposed to skipped parts of a file)."""
-        return [s for s in self.skips if " page " not in s.source and " item " not in s.source]
+        return [s for s in self.skips if not PART_OF_FILE.search(s.source)]
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -96,7 +96,10 @@ def test_two_line_headings_stay_whole() -> None:
     headings = {p.heading for p in corpus_pdf(MAGAZINE).passages}
     assert "Waarom begon Kolhorst met maatschappelijk aanbesteden?" in headings
     chapter = [p for p in corpus_pdf(MANIFEST).passages if p.page == 12]
-    assert chapter[0].heading == "5 Rollen van gemeente, raad, burgers, maatschappelijke organisaties en ondernemers"
+    assert (
+        chapter[0].heading
+        == "5 Rollen van gemeente, raad, burgers, maatschappelijke organisaties en ondernemers"
+    )
 
 
 def test_each_manifest_chapter_has_its_own_title() -> None:
