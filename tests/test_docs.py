@@ -58,3 +58,9 @@ def test_dockerfile_properties() -> None:
 def test_ci_runs_exactly_make_test() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert re.search(r"^make test$", ci, re.M)
+
+
+def test_ci_and_docker_install_tesseract_for_ocr() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    for text in (ci, DOCKERFILE):
+        assert "tesseract-ocr-nld" in text and "tesseract-ocr" in text.replace("tesseract-ocr-nld", "")
