@@ -200,7 +200,16 @@ def _no_usable_page(pages: list[CleanPage], failures: dict[int, str], ocr: OcrRu
     if "unreadable text" in problems:
         return UnreadableText(f"text on {total} page(s) is garbled (a font without a Unicode map?)")
     if "no text layer" in problems:
-        return NoTextLayer(f"{total} page(s) of images without text; {ocr.unavailable or 'needs OCR'}")
+        # Why OCR did not help: not installed, switched off, out of time, or page limit.
+        why = ocr.unavailable or next(
+            (
+                r.removeprefix("no text layer: ")
+                for r in ocr.skipped.values()
+                if r.startswith("no text layer")
+            ),
+            "needs OCR",
+        )
+        return NoTextLayer(f"{total} page(s) of images without text; {why}")
     if ocr.pages or ocr.cached:
         return EmptyDocument(f"no words on any of {total} page(s), also not by OCR")
     return EmptyDocument(f"no words on any of {total} page(s)")

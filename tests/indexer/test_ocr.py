@@ -98,3 +98,28 @@ def test_ocr_stops_at_the_page_limit_and_says_so(scan_corpus: Path, tmp_path: Pa
             "no text layer: not recognised, more than VINDPLAATS_OCR_MAX_PAGES=1 scanned pages in this file",
         )
     ]
+
+
+def test_ocr_stops_before_the_time_limit_and_the_cache_continues(scan_corpus: Path, tmp_path: Path) -> None:
+    pdf = scan_corpus / "pdf" / "brief.pdf"
+    hurried = IndexerSettings(index_dir=tmp_path / "index", file_timeout=0.5)
+    with pytest.raises(NoTextLayer, match=r"OCR stopped at the time limit of 0\.5 s"):
+        extract_file(pdf, "pdf/brief.pdf", hurried)  # no time to read even one page
+    patient = IndexerSettings(index_dir=tmp_path / "index")
+    assert extract_file(pdf, "pdf/brief.pdf", patient).ocr_pages == 2
+    result = extract_file(pdf, "pdf/brief.pdf", hurried)  # the pages read before come from the cache
+    assert result.ocr_pages == 0 and result.ocr_cached == 2 and result.skips == []
+
+
+def test_the_time_limit_is_named(scan_corpus: Path, tmp_path: Path) -> None:
+    from indexer.extract import ocr
+    from indexer.extract.pdftext import RawPage
+
+    raw = [RawPage.plain("", has_images=True), RawPage.plain("", has_images=True)]
+    settings = IndexerSettings(index_dir=tmp_path / "index", file_timeout=0.5)
+    run = ocr.recognise_scans(scan_corpus / "pdf" / "brief.pdf", None, raw, {}, settings, started=0.0)
+    assert run.pages == 0 and sorted(run.skipped) == [1, 2]
+    assert run.skipped[1] == (
+        "no text layer: OCR stopped at the time limit of 0.5 s (VINDPLAATS_FILE_TIMEOUT); "
+        "the next build continues from the OCR cache"
+    )
