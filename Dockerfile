@@ -16,6 +16,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VINDPLAATS_INDEX=/app/var/index \
     VINDPLAATS_CORPUS=/app/corpus
 
+# Tesseract reads scanned PDF pages (Dutch and English models); without it scans are skipped.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-nld \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --create-home --uid 10001 vindplaats
 WORKDIR /app
 

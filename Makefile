@@ -32,7 +32,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -c "import lxml_html_clean, trafilatura, whoosh, Stemmer, pypdf, wordfreq"
+	$(PY) -c "import lxml_html_clean, trafilatura, whoosh, Stemmer, pypdf, wordfreq, markdown_it, pypdfium2, pytesseract"
 	touch $@
 
 ## index: build var/index from corpus/ (again whenever corpus/ or the indexer changed)

@@ -66,9 +66,9 @@ def bench_pdf_table() -> None:
     print("\n== PDF pages per second (one process; extraction = pypdf + cleaning + passages,")
     print("   indexing = Dutch analysis + Whoosh write of the passages) ==")
     print(f"{'set':9} {'file':52} {'pages':>5} {'extract p/s':>11} {'index p/s':>9}  outcome")
-    settings = Settings()
     tot_pages = tot_extract = tot_index = 0.0
     with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(ocr_cache=Path(tmp) / "ocr-cache")  # scans are read afresh
         for group, path in pdf_files():
             started = time.perf_counter()
             try:
@@ -114,6 +114,49 @@ def bench_pdf_end_to_end() -> None:
                 f"({len(report.skipped_files)} skipped) in {seconds:.2f} s = "
                 f"{report.pdf_pages / seconds:.1f} pages/s end to end"
             )
+
+
+SCANS = [
+    "dutch/pdf/emmen_toezeggingen-commissie_scan-no-text.pdf",
+    "dutch/pdf/typewriter-linzensoep_image-only.pdf",
+    "pdf/scan_gutenberg-page_no-text.pdf",
+    "pdf/scan_jbig2_rotate270_no-text.pdf",
+    "pdf/cid-truetype_no-tounicode_garbled.pdf",
+]
+
+
+def bench_ocr() -> None:
+    """OCR of the real-world scans (one process): fresh, then from the OCR cache."""
+    scans = [REALWORLD / name for name in SCANS if (REALWORLD / name).is_file()]
+    print("\n== OCR of scanned pages (one process, Tesseract nld+eng; fresh, then from the cache) ==")
+    if not scans:
+        print(f"skipped: {REALWORLD} is not present")
+        return
+    print(f"{'file':52} {'pages':>5} {'OCR s':>7} {'pages/s':>7} {'cached s':>8}")
+    total_pages = total_s = total_cached_s = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(ocr_cache=Path(tmp) / "ocr-cache")
+        for path in scans:
+            try:
+                started = time.perf_counter()
+                fresh = extract_file(path, path.name, settings)
+                fresh_s = time.perf_counter() - started
+                started = time.perf_counter()
+                again = extract_file(path, path.name, settings)
+                cached_s = time.perf_counter() - started
+            except ExtractionError as exc:
+                print(f"{path.name[:52]:52} skipped: {exc.reason[:60]}")
+                continue
+            pages = fresh.ocr_pages
+            assert again.ocr_pages == 0, "the second pass must come from the cache"
+            total_pages += pages
+            total_s += fresh_s
+            total_cached_s += cached_s
+            print(f"{path.name[:52]:52} {pages:5d} {fresh_s:7.2f} {pages / fresh_s:7.2f} {cached_s:8.2f}")
+    if total_s:
+        print(
+            f"{'total':52} {int(total_pages):5d} {total_s:7.2f} {total_pages / total_s:7.2f} {total_cached_s:8.2f}"
+        )
 
 
 def bench_corpus(tmp: Path) -> Path:
@@ -207,6 +250,7 @@ def main() -> int:
         bench_queries(index)
     bench_analysis_cost()
     bench_pdf_table()
+    bench_ocr()
     bench_pdf_end_to_end()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory of this process: {peak:.0f} MB")

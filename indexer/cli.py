@@ -117,9 +117,19 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
     whole = report.skipped_files
     print(f"skipped: {len(whole)} files, {len(report.skips) - len(whole)} parts of files", file=out)
     _print_skips(report, out)
+    _print_ocr(report, out)
     if report.slowest[0]:
         print(f"slowest file: {report.slowest[0]} ({report.slowest[1]:.1f} s)", file=out)
     print(f"index: {report.index_dir}", file=out)
+
+
+def _print_ocr(report: IndexReport, out: TextIO) -> None:
+    if report.ocr_pages or report.ocr_cached:
+        print(
+            f"ocr: {report.ocr_pages} scanned pages recognised in {report.ocr_seconds:.1f} s, "
+            f"{report.ocr_cached} from the OCR cache",
+            file=out,
+        )
 
 
 def _print_skips(report: IndexReport, out: TextIO) -> None:
@@ -130,7 +140,7 @@ def _print_skips(report: IndexReport, out: TextIO) -> None:
     parts: dict[str, Counter[str]] = {}
     for skip in report.skips:
         if skip not in whole:
-            file = re.split(r" (?:item|page) \d+", skip.source, maxsplit=1)[0]
+            file = re.split(r" (?:item \d+|page \d+|field \w+)", skip.source, maxsplit=1)[0]
             parts.setdefault(file, Counter())[skip.reason] += 1
     for file, reasons in parts.items():
         summary = ", ".join(f"{n} × {reason}" for reason, n in reasons.most_common())
@@ -161,6 +171,7 @@ def print_sync_report(report: SyncReport, out: TextIO) -> None:
     )
     print(f"index: {i.documents} documents, {i.passages} passages ({i.pdf_pages} PDF pages)", file=out)
     _print_skips(i, out)
+    _print_ocr(i, out)
     print(f"index: {i.index_dir}", file=out)
 
 

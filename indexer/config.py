@@ -55,6 +55,15 @@ class IndexerSettings(BaseSettings):
     )
     stemmer: Literal["dutch", "dutch_porter"] = Field("dutch", description="PyStemmer algorithm")
     decompound: bool = Field(True, description="index the parts of compound words")
+    ocr: bool = Field(True, description="read scanned PDF pages with Tesseract (when it is installed)")
+    ocr_languages: str = Field(
+        "nld+eng", pattern=r"^[a-z_]{3,}(\+[a-z_]{3,})*$", description="Tesseract models, '+'-separated"
+    )
+    ocr_dpi: int = Field(300, ge=72, le=1200, description="resolution scanned pages are rendered at for OCR")
+    ocr_max_pages: int = Field(100, ge=0, description="scanned pages recognised per PDF at most")
+    ocr_cache: Path | None = Field(
+        None, description="OCR text cache directory (default: beside the index, INDEX.ocr-cache)"
+    )
     log_format: Literal["text", "json"] = Field("text", description="log lines as text or JSON")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
     # Syncing a live site (`python -m indexer sync`):

@@ -19,12 +19,13 @@ class Passage:
     heading: str = ""  # nearest heading above the passage, if any
     start: int = 0  # character offsets of the passage in its page (or body) text
     end: int = 0
+    ocr: bool = False  # the text was recognised from a scanned page image (Tesseract)
 
 
 @dataclass(slots=True)
 class Document:
     source: str  # path relative to the corpus directory
-    kind: str  # "blog" or "pdf"
+    kind: str  # "blog", "pdf" or "kennisbank" (notes, glossary, FAQ: reference pages)
     title: str
     url: str  # an absolute http(s) URL, or our own `/files/…` path (made absolute when served)
     passages: list[Passage] = field(default_factory=list)
@@ -56,3 +57,27 @@ class Skip:
 
     source: str
     reason: str
+
+
+# Folders whose documents are reference pages (a glossary, an FAQ, notes), not blog posts.
+KENNISBANK_FOLDERS = frozenset({"notes", "kennisbank"})
+# Front-matter `type:` values, lowercased.
+KENNISBANK_TYPES = frozenset({"kennisbank", "note", "notitie", "begrippenlijst", "glossary", "faq"})
+BLOG_TYPES = frozenset({"blog", "post", "bericht", "artikel"})
+
+
+def document_kind(source: str, declared: object = None) -> tuple[str, str]:
+    """("blog" or "kennisbank", problem) for a web page or note: a front-matter `type:` wins,
+    else the folder decides. `problem` names a `type:` value that is neither (then the folder
+    decides)."""
+    if declared is not None and str(declared).strip():
+        value = " ".join(str(declared).lower().split())
+        if value in KENNISBANK_TYPES:
+            return "kennisbank", ""
+        if value in BLOG_TYPES:
+            return "blog", ""
+        problem = f"front matter type {str(declared)!r} is neither blog nor kennisbank"
+    else:
+        problem = ""
+    folders = {part.lower() for part in source.split("/")[:-1]}
+    return ("kennisbank" if folders & KENNISBANK_FOLDERS else "blog"), problem

@@ -4,7 +4,8 @@ Input is a list of Blocks (paragraphs or headings with their page and offsets), 
 order. Consecutive paragraphs are merged until a passage holds at least `min_words`; a
 paragraph longer than `max_words` is cut at sentence ends. A passage never crosses a page, and
 a new heading starts a new passage once the current one is worth keeping on its own. Each
-passage remembers the heading it falls under.
+passage remembers the heading it falls under; a heading applies until the next one (an empty
+heading block ends it without a new one).
 """
 
 from __future__ import annotations
@@ -83,14 +84,15 @@ def make_passages(blocks: list[Block], min_words: int = 50, max_words: int = 150
         current, current_words = [], 0
 
     for block in blocks:
-        if not block.text.strip():
-            continue
         if block.is_heading:
+            # An empty heading ends the one before it (after a table of contents).
             if current_words >= min_words // 2:
                 flush()
             heading = block.text.strip()
             if not current:
                 current_heading = heading
+            continue
+        if not block.text.strip():
             continue
         for piece in _pieces(block, max_words):
             words = len(piece.text.split())

@@ -12,6 +12,7 @@ two builds of the same corpus give the same index.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from .sources import SourceItem, discover
 from .workers import Outcome, extract_all
 
 Progress = Callable[[int, int, str], None]
+# A skip's source names a part of a file: "x.pdf page 3", "export.xml item 12 …", "note.md field date".
+PART_OF_FILE = re.compile(r" (?:page \d+|item \d+|field \w+)")
 
 
 @dataclass(slots=True)
@@ -43,11 +46,14 @@ class IndexReport:
     changed: int = 0
     deleted: int = 0
     unchanged: int = 0  # sources kept as they were (apply_changes)
+    ocr_pages: int = 0  # scanned pages recognised by Tesseract in this run
+    ocr_cached: int = 0  # scanned pages whose text came from the OCR cache
+    ocr_seconds: float = 0.0
 
     @property
     def skipped_files(self) -> list[Skip]:
         """Whole files that are not in the index (as opposed to skipped parts of a file)."""
-        return [s for s in self.skips if " page " not in s.source and " item " not in s.source]
+        return [s for s in self.skips if not PART_OF_FILE.search(s.source)]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +63,11 @@ class IndexReport:
             "pdf_pages": self.pdf_pages,
             "skipped": [{"source": s.source, "reason": s.reason} for s in self.skips],
             "seconds": round(self.seconds, 3),
+            "ocr": {
+                "pages": self.ocr_pages,
+                "cached": self.ocr_cached,
+                "seconds": round(self.ocr_seconds, 3),
+            },
         }
 
 
@@ -94,6 +105,9 @@ def _write(
                     store.add_document(w, doc)
                     entry["documents"].append(_doc_summary(doc))
                 entry["skips"].extend([s.source, s.reason] for s in outcome.extraction.skips)
+                report.ocr_pages += outcome.extraction.ocr_pages
+                report.ocr_cached += outcome.extraction.ocr_cached
+                report.ocr_seconds += outcome.extraction.ocr_seconds
             manifest[outcome.file.source] = entry
             if outcome.seconds > report.slowest[1]:
                 report.slowest = (outcome.file.source, outcome.seconds)

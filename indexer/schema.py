@@ -63,4 +63,5 @@ def build_schema(analysis: str = "dutch", stemming: str = "dutch", decompound: b
         author=STORED(),
         summary=STORED(),
         pages=STORED(),
+        ocr=STORED(),  # passages: True when the text was recognised from a scanned page image
     )

@@ -195,6 +195,7 @@ def add_document(w: IndexWriter, doc: Document) -> int:
             page=passage.page if passage.page is not None else 0,
             start=passage.start,
             end=passage.end,
+            ocr=passage.ocr,
             **common,
         )
     return len(doc.passages)

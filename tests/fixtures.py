@@ -190,3 +190,40 @@ def write_corpus(root: Path) -> Path:
     (root / "pdf" / "kapot.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog")
     (root / "pdf" / "geen-pdf.pdf").write_bytes(b"dit is gewoon tekst")
     return root
+
+
+def write_scan_pdf(path: Path, pages: list[list[str]]) -> None:
+    """A PDF of page images with no text layer, as a scanner makes it; a page with no lines is
+    a blank sheet. The text is drawn into the image, so only OCR can read it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(FONT_DIR / "DejaVuSerif.ttf"), 34)
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    for lines in pages:
+        image = Image.new("L", (1240, 1754), 255)  # A4 at 150 dpi
+        draw = ImageDraw.Draw(image)
+        for n, line in enumerate(lines):
+            draw.text((110, 150 + 52 * n), line, fill=0, font=font)
+        pdf.add_page()
+        pdf.image(image, x=0, y=0, w=210, h=297)
+    pdf.output(str(path))
+
+
+# An original letter, typed and scanned; "buurtmoestuin" and "Heggenrode" occur nowhere else.
+SCAN_LINES = [
+    "Gemeente Heggenrode",
+    "Aan de bewoners van de Lijsterbeslaan",
+    "",
+    "Geachte bewoners,",
+    "",
+    "Op de bewonersavond van 12 maart hebben wij met u",
+    "gesproken over de buurtmoestuin achter het wijkcentrum.",
+    "De gemeente stelt de grond beschikbaar en betaalt het",
+    "eerste jaar de huur van de gereedschapsschuur. Een",
+    "werkgroep van zes bewoners maakt een plan voor het",
+    "onderhoud en de verdeling van de tuinen.",
+    "",
+    "Met vriendelijke groet,",
+    "de wijkwethouder",
+]

@@ -74,3 +74,9 @@ def test_the_viewer_is_built_the_same_way_by_make_and_docker() -> None:
     package = json.loads((REPO / "service" / "viewer" / "package.json").read_text(encoding="utf-8"))
     assert re.fullmatch(r"\d+\.\d+\.\d+", package["dependencies"]["pdfjs-dist"]), "pin an exact version"
     assert "static/**/*" in (REPO / "pyproject.toml").read_text(encoding="utf-8"), "PDF.js is package data"
+
+
+def test_ci_and_docker_install_tesseract_for_ocr() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    for text in (ci, DOCKERFILE):
+        assert "tesseract-ocr-nld" in text and "tesseract-ocr" in text.replace("tesseract-ocr-nld", "")

@@ -22,6 +22,9 @@ from ..errors import UnsupportedFormat
 class Extraction:
     documents: list[Document] = field(default_factory=list)
     skips: list[Skip] = field(default_factory=list)
+    ocr_pages: int = 0  # scanned pages recognised by Tesseract for this file
+    ocr_cached: int = 0  # scanned pages whose OCR text came from the cache
+    ocr_seconds: float = 0.0
 
 
 Extractor = Callable[[Path, str, IndexerSettings], Extraction]

@@ -22,7 +22,7 @@ import lxml.html
 import trafilatura
 
 from ..config import IndexerSettings
-from ..documents import Document
+from ..documents import Document, document_kind
 from ..errors import CorruptFile, EmptyDocument
 from ..passages import Block, make_passages
 from ..text import clean_text, one_line
@@ -158,7 +158,7 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
     summary = " ".join(b.text for b in blocks if not b.is_heading)[:300]
     doc = Document(
         source=source,
-        kind="blog",
+        kind=document_kind(source)[0],  # a saved page under kennisbank/ is a reference page
         title=title,
         url=head["url"] or files_path(source),
         # A saved page without an address of its own can only be read from here (the service

@@ -5,8 +5,10 @@ Cascade:
 2. Open with pypdf (non-strict, so damaged cross-reference tables are rebuilt); decrypt with
    the empty user password when encrypted (RC4 and AES, via `cryptography`); a file that
    needs a real password is "encrypted: password required".
-3. Text per page (`extract_text`), then `pdftext.clean_pages`: running headers and footers
-   out, line-end hyphenation undone, paragraphs rebuilt, garbage and image-only pages found.
+3. Text per page with its font sizes and weights (`pdflayout.styled_lines`); pages without a
+   usable text layer (scans, garbled fonts) are read by OCR (`ocr`, Tesseract, cached); then
+   `pdftext.clean_pages`: running headers and footers out, headings from the type, line-end
+   hyphenation undone with the lexicon, paragraphs rebuilt, garbage and image-only pages found.
 4. Passages per page from the paragraphs (never across pages).
 5. Metadata: title from the info dictionary or XMP only when its words occur in the first
    pages (stored titles are often stale: "Microsoft Word - x.doc", another document's title);
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +37,7 @@ from ..errors import (
     CorruptFile,
     EmptyDocument,
     EncryptedPdf,
+    ExtractionError,
     NotAPdf,
     NoTextLayer,
     UnreadableText,
@@ -41,7 +46,9 @@ from ..passages import Block, make_passages
 from ..text import fold, one_line
 from ..urls import files_path
 from . import Extraction
-from .pdftext import CleanPage, clean_pages
+from .ocr import OcrRun, recognise_scans
+from .pdflayout import Line, styled_lines
+from .pdftext import CleanPage, RawPage, clean_pages
 
 MAX_PAGES = 5000
 HEADER_WINDOW = 1024
@@ -102,26 +109,16 @@ def _has_images(page: Any, depth: int = 0) -> bool:
         return False
 
 
-def _largest_text(page: Any) -> str:
+def _largest_text(lines: list[Line]) -> str:
     """The text set in the largest font on a page (a title page's title)."""
-    chunks: list[tuple[float, str]] = []
-
-    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
-        if text.strip():
-            scale = abs(tm[3] * cm[3]) or 1.0
-            chunks.append((round(size * scale, 1), text))
-
-    try:
-        page.extract_text(visitor_text=visit)
-    except Exception:
+    sized = [(line.size, line.text) for line in lines if line.size and line.text.strip()]
+    if not sized:
         return ""
-    if not chunks:
-        return ""
-    sizes = sorted(size for size, _ in chunks)
+    sizes = sorted(size for size, _ in sized)
     biggest, typical = sizes[-1], sizes[len(sizes) // 2]
     if biggest < 1.3 * typical:
         return ""  # no stand-out title on this page
-    text = one_line(" ".join(t for size, t in chunks if size == biggest))
+    text = one_line(" ".join(t for size, t in sized if abs(size - biggest) < 0.1))
     return text[:200] if len(text) >= 8 else ""
 
 
@@ -162,63 +159,96 @@ def _metadata(reader: PdfReader) -> dict[str, Any]:
     return out
 
 
-def _title(meta: dict[str, Any], reader: PdfReader, pages: list[CleanPage], path: Path) -> str:
+def _title(meta: dict[str, Any], raw: list[RawPage], pages: list[CleanPage], path: Path) -> str:
     first_text = " ".join(p.text for p in pages[:2])
     if _trusted_title(meta["title"], first_text):
         return str(meta["title"])
     for page in pages[:2]:
         if page.problem:
             continue
-        largest = _largest_text(reader.pages[page.number - 1])
+        largest = _largest_text(raw[page.number - 1].lines)
         if _words(largest):
             return largest
         break
     for page in pages:
-        if page.paragraphs:
-            return page.paragraphs[0].text[:120]
+        for par in page.paragraphs:
+            if par.text:
+                return par.text[:120]
     return path.stem
 
 
-def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    reader = _open(path)
-    raw: list[str] = []
-    images: list[bool] = []
+def _read_pages(reader: PdfReader) -> tuple[list[RawPage], dict[int, str]]:
+    raw: list[RawPage] = []
     failures: dict[int, str] = {}
     for n, pdf_page in enumerate(reader.pages):
+        images = _has_images(pdf_page)
         try:
-            raw.append(pdf_page.extract_text() or "")
+            text, lines = styled_lines(pdf_page)
+            raw.append(RawPage(text, lines, images))
         except Exception as exc:  # one damaged page must not lose the document
             failures[n + 1] = "corrupt: " + _message(exc)
-            raw.append("")
-        images.append(_has_images(pdf_page))
-    pages = clean_pages(raw, images)
+            raw.append(RawPage("", [], images))
+    return raw, failures
+
+
+def _no_usable_page(pages: list[CleanPage], failures: dict[int, str], ocr: OcrRun) -> ExtractionError:
+    """The most telling reason why a document has no usable page at all."""
+    problems = {p.problem for p in pages}
+    total = len(pages)
+    if failures:
+        return CorruptFile(next(iter(failures.values())).removeprefix("corrupt: "))
+    if "unreadable text" in problems:
+        return UnreadableText(f"text on {total} page(s) is garbled (a font without a Unicode map?)")
+    if "no text layer" in problems:
+        # Why OCR did not help: not installed, switched off, out of time, or page limit.
+        why = ocr.unavailable or next(
+            (
+                r.removeprefix("no text layer: ")
+                for r in ocr.skipped.values()
+                if r.startswith("no text layer")
+            ),
+            "needs OCR",
+        )
+        return NoTextLayer(f"{total} page(s) of images without text; {why}")
+    if ocr.pages or ocr.cached:
+        return EmptyDocument(f"no words on any of {total} page(s), also not by OCR")
+    return EmptyDocument(f"no words on any of {total} page(s)")
+
+
+def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
+    started = time.monotonic()
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    reader = _open(path)
+    raw, failures = _read_pages(reader)
+    ocr = recognise_scans(path, reader, raw, failures, settings, started)
+    pages = clean_pages(raw)
     skips: list[Skip] = []
     for page in pages:
-        reason = failures.get(page.number) or page.problem
+        reason = failures.get(page.number) or ocr.skipped.get(page.number) or page.problem
+        if reason == "no text layer":
+            reason = f"no text layer: {ocr.unavailable or 'needs OCR'}"
+        elif reason == "unreadable text" and page.ocr:
+            reason = "unreadable text: also after OCR"
         if reason and reason != "empty":
             skips.append(Skip(f"{source} page {page.number}", reason))
-    usable = [p for p in pages if p.paragraphs]
+    usable = [p for p in pages if any(par.text and not par.is_heading for par in p.paragraphs)]
     if not usable:
-        problems = {p.problem for p in pages}
-        total = len(pages)
-        if failures:
-            raise CorruptFile(next(iter(failures.values())).removeprefix("corrupt: "))
-        if "unreadable text" in problems:
-            raise UnreadableText(f"text on {total} page(s) is garbled (a font without a Unicode map?)")
-        if "no text layer" in problems:
-            raise NoTextLayer(f"{total} page(s) of images without text; needs OCR")
-        raise EmptyDocument(f"no words on any of {total} page(s)")
+        raise _no_usable_page(pages, failures, ocr)
+    # Pages with only a heading (a chapter's title page) still set the heading that follows.
     blocks = [
-        Block(par.text, page.number, par.start, par.is_heading) for page in usable for par in page.paragraphs
+        Block(par.text, page.number, par.start, par.is_heading) for page in pages for par in page.paragraphs
     ]
-    passages = make_passages(blocks, settings.passage_min_words, settings.passage_max_words)
+    recognised = {page.number for page in pages if page.ocr}
+    passages = [
+        replace(p, ocr=True) if p.page in recognised else p
+        for p in make_passages(blocks, settings.passage_min_words, settings.passage_max_words)
+    ]
     meta = _metadata(reader)
     published: date | None = meta["date"]
     doc = Document(
         source=source,
         kind="pdf",
-        title=_title(meta, reader, pages, path),
+        title=_title(meta, raw, pages, path),
         url=files_path(source),
         file=source,
         passages=passages,
@@ -227,4 +257,4 @@ def extract(path: Path, source: str, settings: IndexerSettings) -> Extraction:
         summary=" ".join(b.text for b in blocks if not b.is_heading)[:300],
         pages=len(pages),
     )
-    return Extraction([doc], skips)
+    return Extraction([doc], skips, ocr_pages=ocr.pages, ocr_cached=ocr.cached, ocr_seconds=ocr.seconds)

@@ -2,16 +2,18 @@
 
 Stages, applied to the whole document because some need to see every page:
 
-1. `clean_text`: NFKC (ligatures ﬁ -> fi), private-use glyph mapping, no control characters,
-   bidi marks, U+FFFF or bullet glyphs.
+1. `clean_text` per line: NFKC (ligatures ﬁ -> fi), private-use glyph mapping, no control
+   characters, bidi marks, U+FFFF or bullet glyphs. Each line keeps its font size and weight.
 2. Running headers and footers: lines in the top or bottom three lines of a page that recur,
    up to digits, on many pages ("Pagina 3 van 17", "Manifest – Mogen wij u inspireren?"), and
    lone page numbers, are removed so they do not make every page match.
-3. Line-end hyphenation: "maatschap-" + "pelijk" -> "maatschappelijk", while real hyphens stay:
-   "Noord-|Holland", "zorg- en welzijnsorganisaties", "e-|mail", "Wmo-|beleid".
-4. Paragraphs: lines are joined into paragraphs; a paragraph ends at a blank line or at a short
-   line that ends a sentence. Numbered or short title-like lines become headings.
-5. Quality: a page is "no text layer" (nothing but images), "unreadable text" (control
+3. Headings from font size and weight (`pdflayout`); without usable style information
+   (OCR text, one font throughout) only short numbered lines ("2.1 Aanpak") are headings.
+4. Line-end hyphenation undone with the lexicon (`hyphens`): "Reac-|ties" -> "Reacties",
+   while "Noord-|Holland", "zorg- en welzijn", "e-|mail", "Wmo-|beleid" keep their hyphen.
+5. Paragraphs: lines are joined into paragraphs; a paragraph ends at a short line that ends a
+   sentence, or where the type changes (a caption or quote after body text).
+6. Quality: a page is "no text layer" (nothing but images), "unreadable text" (control
    characters, unmapped glyphs, or words that mix scripts letter by letter) or usable.
 """
 
@@ -25,15 +27,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..text import clean_text, map_private_use
+from .hyphens import join_hyphenated
+from .pdflayout import SAME_SIZE, BodyStyle, Line, Segment, body_style, find_headings, toc_entries
 
 EDGE_LINES = 3
 PAGE_NUMBER = re.compile(
     r"^(?:[-–—|·\s]*(?:pagina|page|blz\.?|p\.)?\s*\d{1,4}(?:\s*(?:van|of|/)\s*\d{1,4})?[-–—|·\s]*)$",
     re.I,
 )
-HYPHEN_END = re.compile(r"(\S*?)([^\W\d_]+)-$")
-CONJUNCTION_START = re.compile(r"^(en|of|tot|noch|and|or|to)\b")
-NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*\.?)\s+\S")
+NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*\.?)\s+[A-ZÀ-Ý]")  # "2.1 Aanpak", not "10 december"
 SENTENCE_END = (".", "!", "?", ":", "”", '"', "’", ")")
 
 
@@ -41,7 +43,22 @@ SENTENCE_END = (".", "!", "?", ":", "”", '"', "’", ")")
 class Paragraph:
     text: str
     start: int
-    is_heading: bool = False
+    is_heading: bool = False  # a heading; "" as its text ends the heading before it
+
+
+@dataclass(slots=True)
+class RawPage:
+    """What extraction got from one page: pypdf's text and its styled lines, or OCR text."""
+
+    text: str
+    lines: list[Line]
+    has_images: bool = False
+    ocr: bool = False
+    problem: str = ""  # a verdict made before cleaning (OCR text Tesseract had no confidence in)
+
+    @classmethod
+    def plain(cls, text: str, has_images: bool = False, ocr: bool = False) -> RawPage:
+        return cls(text, [Line(line) for line in text.split("\n")], has_images, ocr)
 
 
 @dataclass(slots=True)
@@ -49,71 +66,44 @@ class CleanPage:
     number: int  # 1-based
     paragraphs: list[Paragraph] = field(default_factory=list)
     problem: str = ""  # "", "no text layer", "unreadable text", "empty"
+    ocr: bool = False  # the text was recognised from the page image
 
     @property
     def text(self) -> str:
-        return "\n\n".join(p.text for p in self.paragraphs)
+        return "\n\n".join(p.text for p in self.paragraphs if p.text)
 
 
 def _edge_key(line: str) -> str:
     return re.sub(r"\d+", "#", " ".join(line.lower().split()))
 
 
-def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
+def strip_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     """Remove running headers/footers and page numbers from each page's lines."""
     counts: Counter[str] = Counter()
     for lines in pages:
-        edges = {_edge_key(line) for line in lines[:EDGE_LINES] + lines[-EDGE_LINES:]}
+        edges = {_edge_key(line.text) for line in lines[:EDGE_LINES] + lines[-EDGE_LINES:]}
         counts.update(edges)
     text_pages = sum(1 for lines in pages if lines)
     threshold = max(2, int(0.4 * text_pages + 0.999))
     repeated = {key for key, n in counts.items() if n >= threshold and text_pages >= 2}
     out = []
     for lines in pages:
-        keep = list(lines)
+        keep: list[Line | None] = list(lines)
         for index in list(range(min(EDGE_LINES, len(lines)))) + list(
             range(max(EDGE_LINES, len(lines) - EDGE_LINES), len(lines))
         ):
             line = lines[index]
-            if _edge_key(line) in repeated or PAGE_NUMBER.match(line):
-                keep[index] = ""
-        remaining = [line for line in keep if line]
+            if _edge_key(line.text) in repeated or PAGE_NUMBER.match(line.text):
+                keep[index] = None
+        remaining = [line for line in keep if line is not None]
         if not remaining:
             # Every line repeats on other pages: the pages say the same thing, not a header.
-            remaining = [line for line in lines if not PAGE_NUMBER.match(line)]
+            remaining = [line for line in lines if not PAGE_NUMBER.match(line.text)]
         out.append(remaining)
     return out
 
 
-def join_hyphenated(lines: list[str]) -> list[str]:
-    """Undo hyphenation at line ends, keeping hyphens that belong to the words."""
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        while i + 1 < len(lines):
-            match = HYPHEN_END.search(line)
-            nxt = lines[i + 1].lstrip()
-            if not match or not nxt:
-                break
-            left = match.group(2)
-            if CONJUNCTION_START.match(nxt):
-                break  # "zorg- en welzijnsorganisaties": a real hyphen, then a new word
-            first, _, rest = nxt.partition(" ")
-            if nxt[0].islower() and left.islower() and len(left) >= 2 and left.isalpha():
-                line = line[:-1] + first  # "maatschap-" + "pelijk"
-            else:
-                line = line + first  # "Noord-" + "Holland", "e-" + "mail", "Wmo-" + "beleid"
-            lines[i + 1] = rest
-            if rest:
-                break
-            i += 1  # the next line was a single word: keep joining onto this one
-        out.append(line)
-        i += 1
-    return [line for line in out if line.strip()]
-
-
-def _is_heading(line: str, typical: float) -> bool:
+def _is_numbered_heading(line: str, typical: float) -> bool:
     words = line.split()
     if not words or len(words) > 12 or line.endswith((".", ",", ";", ":")):
         return False
@@ -122,33 +112,72 @@ def _is_heading(line: str, typical: float) -> bool:
     return False
 
 
-def paragraphs(lines: list[str]) -> list[Paragraph]:
-    if not lines:
-        return []
-    lengths = [len(line) for line in lines if len(line) > 20]
-    typical = statistics.median(lengths) if lengths else 60.0
+def _style_change(a: Line, b: Line) -> bool:
+    return bool(a.size and b.size) and (abs(a.size - b.size) >= SAME_SIZE or a.bold != b.bold)
+
+
+def paragraphs(lines: list[Line], typical: float, numbered_headings: bool = False) -> list[Paragraph]:
+    """Join body lines into paragraphs (offsets are filled in by the caller)."""
+    texts = join_hyphenated([line.text for line in lines])
+    kept = [(text, line) for text, line in zip(texts, lines, strict=True) if text.strip()]
     out: list[Paragraph] = []
     current: list[str] = []
-    offset = 0
+    previous: Line | None = None
 
     def flush(heading: bool = False) -> None:
-        nonlocal current, offset
+        nonlocal current
         text = " ".join(" ".join(current).split())
         if text:
-            out.append(Paragraph(text, offset, heading))
-            offset += len(text) + 2
+            out.append(Paragraph(text, 0, heading))
         current = []
 
-    for line in lines:
-        if _is_heading(line, typical):
+    for text, line in kept:
+        if numbered_headings and _is_numbered_heading(text, typical):
             flush()
-            current = [line]
+            current = [text]
             flush(heading=True)
+            previous = line
             continue
-        current.append(line)
-        if line.endswith(SENTENCE_END) and len(line) < 0.75 * typical:
+        if previous is not None and _style_change(previous, line):
             flush()
+        current.append(text)
+        if text.endswith(SENTENCE_END) and len(text) < 0.75 * typical:
+            flush()
+        previous = line
     flush()
+    return out
+
+
+def _typical_length(lines: list[Line]) -> float:
+    lengths = [len(line.text) for line in lines if len(line.text) > 20]
+    return statistics.median(lengths) if lengths else 60.0
+
+
+def page_paragraphs(
+    lines: list[Line], body: BodyStyle | None, page_count: int, numbered_headings: bool = True
+) -> list[Paragraph]:
+    """Headings and paragraphs of one page, with offsets into the page text."""
+    typical = _typical_length(lines)
+    if body is not None:
+        segments = find_headings(lines, body, page_count)
+        numbered = False
+    else:
+        segments = [Segment(lines=lines)]
+        # Without styles a numbered line may be a heading, unless the page lists contents.
+        numbered = numbered_headings and toc_entries(lines, page_count) < 0
+    out: list[Paragraph] = []
+    for segment in segments:
+        if segment.reset:
+            out.append(Paragraph("", 0, is_heading=True))
+        elif segment.lines is None:
+            out.append(Paragraph(segment.heading, 0, is_heading=True))
+        else:
+            out.extend(paragraphs(segment.lines, typical, numbered))
+    offset = 0
+    for par in out:
+        par.start = offset
+        if par.text:
+            offset += len(par.text) + 2
     return out
 
 
@@ -203,25 +232,36 @@ def text_problem(text: str) -> str:
     return ""
 
 
-def clean_pages(raw_pages: list[str], has_images: list[bool]) -> list[CleanPage]:
-    """Run stages 1-5 over all pages of one document."""
+def _clean_lines(lines: list[Line]) -> list[Line]:
+    out = []
+    for line in lines:
+        for piece in clean_text(line.text).split("\n"):
+            if piece.strip():
+                out.append(Line(piece, line.size, line.bold))
+    return out
+
+
+def clean_pages(raw_pages: list[RawPage]) -> list[CleanPage]:
+    """Run stages 1-6 over all pages of one document."""
     # Judge quality before cleaning: cleaning turns the control characters of a font without
     # a Unicode map into spaces, hiding the evidence.
-    problems = [text_problem(map_private_use(text)) for text in raw_pages]
-    cleaned = [clean_text(text) for text in raw_pages]
+    problems = [page.problem or text_problem(map_private_use(page.text)) for page in raw_pages]
     line_lists = [
-        [line for line in text.split("\n") if line.strip()] if not problem else []
-        for text, problem in zip(cleaned, problems, strict=True)
+        _clean_lines(page.lines) if not problem else []
+        for page, problem in zip(raw_pages, problems, strict=True)
     ]
     line_lists = strip_running_lines(line_lists)
+    body = body_style([lines for lines, page in zip(line_lists, raw_pages, strict=True) if not page.ocr])
     pages: list[CleanPage] = []
-    for n, (lines, problem, images) in enumerate(zip(line_lists, problems, has_images, strict=True)):
-        if problem == "empty" and images:
+    for n, (lines, problem, raw) in enumerate(zip(line_lists, problems, raw_pages, strict=True)):
+        if problem == "empty" and raw.has_images and not raw.ocr:
             problem = "no text layer"
-        page = CleanPage(n + 1, problem=problem)
+        page = CleanPage(n + 1, problem=problem, ocr=raw.ocr)
         if not problem:
-            page.paragraphs = paragraphs(join_hyphenated(lines))
-            if not page.paragraphs:
-                page.problem = "no text layer" if images else "empty"
+            # OCR text has no type to read headings from, and a letterhead's "10 december 2024"
+            # is no numbered heading: the heading of the page before goes on.
+            page.paragraphs = page_paragraphs(lines, None if raw.ocr else body, len(raw_pages), not raw.ocr)
+            if not any(p.text and not p.is_heading for p in page.paragraphs):
+                page.problem = "no text layer" if raw.has_images and not raw.ocr else "empty"
         pages.append(page)
     return pages

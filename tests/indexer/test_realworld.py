@@ -6,6 +6,7 @@ way a site owner would run the indexer over it.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from indexer.config import IndexerSettings as Settings
 from indexer.documents import Skip
 from indexer.extract import Extraction
 from indexer.sources import SourceFile
+from indexer.text import fold
 from indexer.workers import extract_all
 
 from ..conftest import REALWORLD
@@ -32,7 +34,12 @@ EXPECTED: dict[str, tuple[Any, ...]] = {
     "pdf/broken_startxref-pointer-wrong_helloworld.pdf": ("indexed", ["Hello, world!"], []),
     "pdf/broken_xref-keyword-missing.pdf": ("indexed", ["Reduced test-case"], []),
     "pdf/broken_zlib-stream-corrupted_zen-of-python.pdf": ("indexed", ["Beautiful is better than ugly."], []),
-    "pdf/cid-truetype_no-tounicode_garbled.pdf": ("skipped", "unreadable text"),
+    # The text layer is garbled (no ToUnicode map), but the embedded font draws: OCR reads it.
+    "pdf/cid-truetype_no-tounicode_garbled.pdf": (
+        "indexed",
+        ["This is an Arial Unicode PDF from OpenOffice."],
+        [],
+    ),
     "pdf/enc_aes256-r6_empty-user-password.pdf": ("indexed", ["pdf encryption test"], []),
     "pdf/enc_aes256-r6_user-foo_owner-bar.pdf": ("skipped", "encrypted: password required"),
     "pdf/enc_rc4-40_empty-user-password_dmca-18p.pdf": ("indexed", ["Copyright Office Summary"], []),
@@ -58,8 +65,13 @@ EXPECTED: dict[str, tuple[Any, ...]] = {
     "pdf/pdfa-1b_crazyones.pdf": ("indexed", ["The misfits."], []),
     "pdf/rotated-page2-90.pdf": ("indexed", ["This is my second page."], []),
     "pdf/rotated-pages_90-180-270-360_arabic.pdf": ("indexed", ["habibi"], []),
-    "pdf/scan_gutenberg-page_no-text.pdf": ("skipped", "no text layer"),
-    "pdf/scan_jbig2_rotate270_no-text.pdf": ("skipped", "no text layer"),
+    # Scans without a text layer are read by OCR (Tesseract); these need it installed.
+    "pdf/scan_gutenberg-page_no-text.pdf": (
+        "indexed",
+        ["went tip-toeing along a path amongst the trees"],
+        [],
+    ),
+    "pdf/scan_jbig2_rotate270_no-text.pdf": ("indexed", ["It Doesn't Work"], []),
     "pdf/scan_with-ocr-text-layer_vicksburg.pdf": ("indexed", ["dangerous for use"], []),
     "pdf/tounicode-oneline-cmap_arabic.pdf": ("indexed", ["habibi"], []),
     "pdf/type3-font_matplotlib.pdf": ("skipped", "empty: no words"),
@@ -73,7 +85,11 @@ EXPECTED: dict[str, tuple[Any, ...]] = {
         ["heb ik u een aantal toezeggingen gedaan"],
         [],
     ),
-    "dutch/pdf/emmen_toezeggingen-commissie_scan-no-text.pdf": ("skipped", "no text layer"),
+    "dutch/pdf/emmen_toezeggingen-commissie_scan-no-text.pdf": (
+        "indexed",
+        ["heb ik u een aantal toezeggingen gedaan", "Toezegging toelichting verhoging vaste tarief"],
+        [],
+    ),
     "dutch/pdf/ministerraad_besluitenlijst-2025-01-10.pdf": (
         "indexed",
         ["in de Tuinzaal van het Catshuis"],
@@ -96,7 +112,11 @@ EXPECTED: dict[str, tuple[Any, ...]] = {
         ["Inbreng van de leden van de GroenLinks-PvdA-fractie"],
         ["\uffff"],
     ),
-    "dutch/pdf/typewriter-linzensoep_image-only.pdf": ("skipped", "no text layer"),
+    "dutch/pdf/typewriter-linzensoep_image-only.pdf": (
+        "indexed",
+        ["Linzensoep a la Waterman", "laurier, kruidnagel, kerrie, zout"],
+        [],
+    ),
     "dutch/pdf/vws_toegankelijkheidsonderzoek-2025_39p.pdf": (
         "indexed",
         ["heeft 17 problemen", "functiebeperking"],
@@ -213,3 +233,87 @@ def test_a_hanging_or_greedy_file_is_stopped_and_reported(
     assert outcomes["slow.pdf"].reason == "resource limit: took longer than 2 s"
     assert outcomes["hungry.pdf"].reason.startswith("resource limit:")
     assert outcomes["fine.pdf"].extraction is not None
+
+
+# --- OCR of the real scans ---------------------------------------------------------------
+
+EMMEN_SCAN = "dutch/pdf/emmen_toezeggingen-commissie_scan-no-text.pdf"
+EMMEN_TWIN = "dutch/pdf/emmen_toezeggingen-commissie_ocrmypdf.pdf"  # OCRmyPDF's text layer
+
+
+def _search(settings: IndexerSettings, q: str) -> list[dict[str, Any]]:
+    from fastapi.testclient import TestClient
+
+    from service import ServiceSettings, create_app
+
+    app = create_app(ServiceSettings(index=settings.index_dir, corpus=settings.corpus_dir))
+    with TestClient(app) as client:
+        response = client.get("/search", params={"q": q, "per_page": 50})
+    assert response.status_code == 200, response.text
+    results: list[dict[str, Any]] = response.json()["results"]
+    return results
+
+
+@pytest.mark.parametrize("word", ["toezeggingen", "commissievergadering"])
+def test_scanned_letter_is_found_on_its_page(
+    realworld_build: tuple[IndexerSettings, IndexReport, float], word: str
+) -> None:
+    ix = store.open_index(realworld_build[0].index_dir)
+    pages: dict[str, dict[int, bool]] = {}
+    with ix.searcher() as searcher:
+        for source in (EMMEN_SCAN, EMMEN_TWIN):
+            pages[source] = {
+                s["page"]: s["ocr"]
+                for s in searcher.documents(source=source)
+                if s["record"] == "passage" and word in s["content"].lower()
+            }
+    # On the pages where OCRmyPDF's text layer has it, and marked as recognised text.
+    assert pages[EMMEN_SCAN] and set(pages[EMMEN_SCAN]) == set(pages[EMMEN_TWIN])
+    assert all(pages[EMMEN_SCAN].values()) and not any(pages[EMMEN_TWIN].values())
+    hit = next(r for r in _search(realworld_build[0], word) if r["source"] == EMMEN_SCAN)
+    assert hit["page"] in pages[EMMEN_SCAN] and hit["file_url"].endswith(f"#page={hit['page']}")
+    if word == "commissievergadering":
+        assert set(pages[EMMEN_SCAN]) == {1}
+
+
+def test_image_only_recipe_is_found_by_its_name(
+    realworld_build: tuple[IndexerSettings, IndexReport, float],
+) -> None:
+    # The folder's MANIFEST.md describes the recipe too; among the PDFs the recipe comes first.
+    pdfs = [r for r in _search(realworld_build[0], "linzensoep") if r["type"] == "pdf"]
+    assert pdfs[0]["source"] == "dutch/pdf/typewriter-linzensoep_image-only.pdf" and pdfs[0]["page"] == 1
+
+
+def test_ocr_text_matches_the_ocrmypdf_twin(
+    realworld_build: tuple[IndexerSettings, IndexReport, float],
+) -> None:
+    """Our OCR of the scan against OCRmyPDF's text layer of the same letter, page by page.
+
+    Measured 2026-12-01 (Tesseract 5.3.0, nld+eng, 300 dpi): the twin's words found in ours
+    99.3 % (page 1) and 98.8 % (page 2), Jaccard 0.986 and 0.988. The bounds leave room for
+    another Tesseract version's noise."""
+    ix = store.open_index(realworld_build[0].index_dir)
+    with ix.searcher() as searcher:
+        words: dict[tuple[str, int], set[str]] = {}
+        for source in (EMMEN_SCAN, EMMEN_TWIN):
+            for s in searcher.documents(source=source):
+                if s["record"] == "passage":
+                    words.setdefault((source, s["page"]), set()).update(
+                        re.findall(r"[^\W\d_]{3,}", fold(s["content"]).lower())
+                    )
+    for page in (1, 2):
+        ours, twin = words[(EMMEN_SCAN, page)], words[(EMMEN_TWIN, page)]
+        recall = len(ours & twin) / len(twin)
+        jaccard = len(ours & twin) / len(ours | twin)
+        print(f"\nEmmen page {page}: {recall:.3f} of the twin's words, Jaccard {jaccard:.3f}")
+        assert recall >= 0.95 and jaccard >= 0.9
+
+
+def test_build_report_counts_ocr(realworld_build: tuple[IndexerSettings, IndexReport, float]) -> None:
+    report = realworld_build[1]
+    # Emmen (2), the recipe, the book page, the JBIG2 scan and the garbled Arial page. The
+    # Japanese page is read too, but PDFium cannot draw its glyphs either: the file stays
+    # skipped as unreadable, and a skipped file reports no pages.
+    assert report.ocr_pages + report.ocr_cached == 6
+    skipped = {s.source: s.reason for s in report.skipped_files}
+    assert skipped["pdf/japanese_dvipdfm_legacy-encoding.pdf"].startswith("unreadable text")

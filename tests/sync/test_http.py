@@ -114,7 +114,9 @@ def test_site_urls_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     for bad in ("", "ftp://example.nl", "https://example.nl/?p=1", "https://"):
         with pytest.raises(ConfigError):
             site_url(bad)
-    with pytest.raises(ConfigError, match=r"VINDPLAATS_SITE_URL has value 'example\.nl': must start with http"):
+    with pytest.raises(
+        ConfigError, match=r"VINDPLAATS_SITE_URL has value 'example\.nl': must start with http"
+    ):
         monkeypatch.setenv("VINDPLAATS_SITE_URL", "example.nl")
         load_settings(IndexerSettings, {}, None)
 
