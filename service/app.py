@@ -17,10 +17,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from .analytics import SearchLog
 from .config import ServiceSettings, get_settings
 from .logs import RequestLogMiddleware
 from .reader import IndexHandle
-from .routes import api, pages
+from .routes import api, beheer, clicks, pages
 from .security import SecurityHeadersMiddleware
 from .synonyms import Synonyms
 
@@ -43,6 +44,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.handle = IndexHandle(settings.index)
         app.state.synonyms = Synonyms(settings.synonyms)
+        app.state.search_log.start()
         # Load the compound lexicon and synonyms now, not on a visitor's first search.
         from .highlight import snippet
 
@@ -51,6 +53,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             app.state.synonyms.table(snap.analyzer)
             log.info("serving %s (%d documents)", settings.index, len(snap.docs))
         yield
+        app.state.search_log.stop()
         app.state.handle.close()
 
     app = FastAPI(
@@ -60,6 +63,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Per process (each worker runs the lifespan): its own queue and writer thread.
+    app.state.search_log = SearchLog(settings.analytics_path, settings.analytics_retention_days)
     app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
     app.add_middleware(RequestLogMiddleware, log_queries=settings.log_queries)
     app.add_middleware(
@@ -84,4 +89,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(clicks.router)
+    app.include_router(beheer.router)
     return app
