@@ -17,6 +17,7 @@ from .insights import Day
 WIDTH = 720
 HEIGHT = 220
 LEFT = 44  # room for the y labels
+RIGHT = 24  # room for the last x label
 BOTTOM = 28  # room for the x labels
 TOP = 10
 
@@ -43,6 +44,7 @@ class Chart:
     width: int
     height: int
     left: int
+    right: int  # x where the plot ends
     top: int
     bottom: float  # y of the x axis
     bars: list[Bar]
@@ -75,7 +77,7 @@ def bar_chart(days: list[Day]) -> Chart:
     peak = max((d.searches for d in days), default=0)
     step = _nice_step(peak)
     top_value = max(step, math.ceil(peak / step) * step)
-    slot = (WIDTH - LEFT) / max(1, len(days))
+    slot = (WIDTH - LEFT - RIGHT) / max(1, len(days))
     gap = min(4.0, slot * 0.25)
     bars = []
     for n, d in enumerate(days):
@@ -105,4 +107,15 @@ def bar_chart(days: list[Day]) -> Chart:
         for n, d in enumerate(days)
         if (len(days) - 1 - n) % every == 0
     ]
-    return Chart(WIDTH, HEIGHT, LEFT, TOP, axis, bars, y_ticks, x_ticks, total=sum(d.searches for d in days))
+    return Chart(
+        width=WIDTH,
+        height=HEIGHT,
+        left=LEFT,
+        right=WIDTH - RIGHT,
+        top=TOP,
+        bottom=axis,
+        bars=bars,
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
+        total=sum(d.searches for d in days),
+    )
