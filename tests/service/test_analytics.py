@@ -270,3 +270,64 @@ def test_a_corrupt_log_never_fails_a_search(
             response = client.get("/search", params={"q": q})
             assert response.status_code == 200 and response.json()["search_id"]
         assert client.get("/", params={"q": "wijkteams"}).status_code == 200
+
+
+# --- POST /api/click ------------------------------------------------------------------------------
+
+
+def test_a_click_report_is_kept_with_its_search(app_on: tuple[TestClient, Path]) -> None:
+    client, db = app_on
+    sid = client.get("/search", params={"q": "wijkteams"}).json()["search_id"]
+    beacon = {
+        "search_id": sid,
+        "position": "2",
+        "result_id": "ac57fb65f1a0e52c",
+        "url": "https://voorbeeld.nl/x/",
+    }
+    # What navigator.sendBeacon(url, new URLSearchParams(…)) sends, from another site.
+    response = client.post(
+        "/api/click",
+        content="&".join(f"{k}={v}" for k, v in beacon.items()),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+            "Origin": "https://elders.nl",
+        },
+    )
+    assert response.status_code == 204
+    as_json = client.post("/api/click", json={"search_id": sid, "position": 1})
+    assert as_json.status_code == 204
+    assert wait_for(db, 2, "SELECT COUNT(*) FROM clicks") == 2
+    first = rows(db, "SELECT * FROM clicks ORDER BY rowid")[0]
+    assert (first["search_id"], first["position"], first["result_id"], first["url"]) == (
+        sid,
+        2,
+        "ac57fb65f1a0e52c",
+        "https://voorbeeld.nl/x/",
+    )
+    assert set(first.keys()) == {"search_id", "ts", "position", "result_id", "url"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "word"),
+    [
+        ({}, "search_id"),
+        ({"search_id": "x' OR 1=1"}, "search_id"),
+        ({"search_id": "0123456789abcdef", "position": "-1"}, "position"),
+        ({"search_id": "0123456789abcdef", "url": "javascript:alert(1)"}, "url"),
+        ({"search_id": "0123456789abcdef", "result_id": "<script>"}, "result_id"),
+    ],
+)
+def test_a_bad_click_report_gets_422_naming_the_field(
+    app_on: tuple[TestClient, Path], fields: dict[str, str], word: str
+) -> None:
+    client, _ = app_on
+    response = client.post("/api/click", data=fields)
+    assert response.status_code == 422 and word in response.json()["detail"]
+
+
+def test_an_oversized_click_report_is_refused(app_on: tuple[TestClient, Path]) -> None:
+    client, _ = app_on
+    response = client.post(
+        "/api/click", data={"search_id": "0123456789abcdef", "url": "https://x.nl/" + "a" * 5000}
+    )
+    assert response.status_code == 413
