@@ -77,7 +77,8 @@ def search_page(
                 req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
                 data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
             themes = main_themes(snap)
-    if data is not None:
+    # `geenlog=1` (the owner page's links, or anyone who asks) records nothing.
+    if data is not None and params.get("geenlog") != "1":
         replaces = params.get("replaces", "")
         search_id = search_log.search(
             q,

@@ -182,6 +182,16 @@ def test_keystrokes_of_a_search_box_count_once(owner: Owner) -> None:
     assert ">wijk</a>" not in top and ">wijkte</a>" not in top
 
 
+def test_the_owner_checking_a_query_does_not_count_it(owner: Owner) -> None:
+    owner.search("procurementx")
+    assert wait_for(owner.db, 1) == 1
+    [href] = re.findall(r'<a href="(/\?q=procurementx[^"]*)"', section(owner.page(), "kop-zonder"))
+    assert owner.client.get(href.replace("&amp;", "&")).status_code == 200
+    owner.client.get("/", params={"q": "procurementx"})  # a visitor's search does count
+    assert wait_for(owner.db, 2) == 2
+    assert ">procurementx</a></td><td>2</td>" in section(owner.page(), "kop-zonder")
+
+
 def test_the_index_status_lists_skipped_files_with_reasons(owner: Owner) -> None:
     index = section(owner.page(), "kop-index")
     assert "<code>pdf/kapot.pdf</code>" in index and "<code>pdf/geen-pdf.pdf</code>" in index
