@@ -261,7 +261,11 @@ class SearchLog:
         next_prune = 0.0
         stopping = False
         while not stopping:
-            batch = [self._queue.get()]
+            try:
+                # An idle site is pruned too: wake up when the next prune is due.
+                batch = [self._queue.get(timeout=max(1.0, next_prune - time.monotonic()))]
+            except queue.Empty:
+                batch = []
             while len(batch) < BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -271,7 +275,7 @@ class SearchLog:
             events = [e for e in batch if e is not _STOP]
             if events:
                 conn = self._write(conn, events)
-            if conn is not None and time.monotonic() >= next_prune:
+            if time.monotonic() >= next_prune:
                 conn = self._prune(conn)
                 next_prune = time.monotonic() + PRUNE_EVERY
         if conn is not None:
@@ -301,7 +305,7 @@ class SearchLog:
                         conn.execute("ROLLBACK")
                     raise
                 return conn
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 if conn is not None:
                     conn.close()
                 conn = None
@@ -343,15 +347,19 @@ class SearchLog:
             e.replaces,
         )
 
-    def _prune(self, conn: sqlite3.Connection) -> sqlite3.Connection | None:
+    def _prune(self, conn: sqlite3.Connection | None) -> sqlite3.Connection | None:
         cutoff = int(time.time() - self.retention_days * 86400)
+        if conn is None and not (self.path and self.path.exists()):
+            return None  # nothing written yet: nothing to prune, and no empty file made
         try:
+            conn = self._connection(conn)
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("DELETE FROM searches WHERE ts < ?", (cutoff,))
             conn.execute("DELETE FROM clicks WHERE ts < ?", (cutoff,))
             conn.execute("COMMIT")
             return conn
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             log.warning("search log %s: pruning failed: %s", self.path, exc)
-            conn.close()
+            if conn is not None:
+                conn.close()
             return None

@@ -331,3 +331,36 @@ def test_an_oversized_click_report_is_refused(app_on: tuple[TestClient, Path]) -
         "/api/click", data={"search_id": "0123456789abcdef", "url": "https://x.nl/" + "a" * 5000}
     )
     assert response.status_code == 413
+
+
+def test_an_unwritable_log_directory_only_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocked = tmp_path / "een-bestand"
+    blocked.write_text("geen map")
+    log = SearchLog(blocked / "log.sqlite3", retry_pause=0.01)  # its folder cannot be made
+    errors = lambda: [r for r in caplog.records if r.levelno == logging.ERROR]  # noqa: E731
+    with caplog.at_level(logging.WARNING, logger="service.analytics"):
+        log.start()
+        log.search("wijkteams", 1, "all", {}, 1, "api")
+        deadline = time.monotonic() + 10
+        while not errors() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        log.search("wmo", 1, "all", {}, 1, "api")  # the same writer thread, still alive
+        log.stop()
+    assert len(errors()) == 2 and "not written" in errors()[1].getMessage()
+
+
+def test_an_idle_log_is_pruned_too(tmp_path: Path) -> None:
+    db = tmp_path / "log.sqlite3"
+    log = SearchLog(db, retention_days=30)
+    log.start()
+    log.search("wijkteams", 3, "all", {}, 1, "api")
+    log.stop()
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO searches (id, ts, day, query, results, mode, filters, page, origin)"
+            " VALUES ('00000000000000bb', ?, '2000-01-01', 'oud', 1, 'all', '{}', 1, 'api')",
+            (int(time.time()) - 31 * 86400,),
+        )
+    log.start()  # and no search comes
+    assert wait_for(db, 1, "SELECT COUNT(*) = 0 FROM searches WHERE query = 'oud'", timeout=10) == 1
+    log.stop()
