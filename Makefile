@@ -70,9 +70,11 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## test: lint, then the whole suite (browser tests included: needs Debian's chromium)
+## test: lint, the whole suite (browser tests included: needs Debian's chromium), then the
+## in-process suite on the other supported Pythons (3.12, 3.13: noxfile.py)
 test: lint tests/browser/node_modules/.installed $(PDFJS)
 	$(PY) -m pytest
+	$(VENV)/bin/nox
 
 # axe-core for the accessibility checks, pinned by tests/browser/package-lock.json
 tests/browser/node_modules/.installed: tests/browser/package-lock.json
@@ -88,4 +90,4 @@ bench-relevance: $(VENV)/.installed
 	$(PY) -m bench.relevance
 
 clean:
-	rm -rf var $(VENV) service/static/pdfjs $(VIEWER)/node_modules
+	rm -rf var $(VENV) .nox service/static/pdfjs $(VIEWER)/node_modules

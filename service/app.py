@@ -17,10 +17,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from .analytics import SearchLog
 from .config import ServiceSettings, get_settings
 from .logs import RequestLogMiddleware
 from .reader import IndexHandle
-from .routes import api, pages, viewer
+from .routes import api, beheer, clicks, pages, viewer
 from .security import SecurityHeadersMiddleware
 from .syncer import BackgroundSync
 from .synonyms import Synonyms
@@ -44,6 +45,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.handle = IndexHandle(settings.index)
         app.state.synonyms = Synonyms(settings.synonyms)
+        app.state.search_log.start()
         # Load the compound lexicon and synonyms now, not on a visitor's first search.
         from .highlight import snippet
 
@@ -58,6 +60,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         yield
         if app.state.syncer is not None:
             app.state.syncer.stop()
+        app.state.search_log.stop()
         app.state.handle.close()
 
     app = FastAPI(
@@ -67,6 +70,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Per process (each worker runs the lifespan): its own queue and writer thread.
+    app.state.search_log = SearchLog(settings.analytics_path, settings.analytics_retention_days)
     app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
     app.add_middleware(RequestLogMiddleware, log_queries=settings.log_queries)
     app.add_middleware(
@@ -92,4 +97,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(viewer.router)
+    app.include_router(clicks.router)
+    app.include_router(beheer.router)
     return app

@@ -74,6 +74,26 @@ class ServiceSettings(BaseSettings):
     )
     site_url: str = Field("", description="the live site the index is synced from (shared with the indexer)")
     sync_interval: int = Field(0, ge=0, description="seconds between background syncs of the site; 0 = never")
+    analytics: bool = Field(
+        True, description="keep the search log for the owner page (no IP addresses, cookies or visitor ids)"
+    )
+    analytics_db: Path | None = Field(
+        None, description="the search log's SQLite file; none = analytics.sqlite3 beside the index"
+    )
+    analytics_retention_days: int = Field(180, ge=1, description="days the search log keeps a search")
+    admin_token: str = Field(
+        "", description="the owner's token for /beheer (at least 16 characters); none = the page is off"
+    )
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_admin_token(cls, value: str) -> str:
+        value = value.strip()
+        if value and len(value) < 16:
+            raise ValueError(
+                "must be at least 16 characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`)"
+            )
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -94,6 +114,13 @@ class ServiceSettings(BaseSettings):
     @property
     def origins(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+
+    @property
+    def analytics_path(self) -> Path | None:
+        """Where the search log lives, or None when it is off."""
+        if not self.analytics:
+            return None
+        return self.analytics_db or self.index.parent / "analytics.sqlite3"
 
     @property
     def worker_count(self) -> int:

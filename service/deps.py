@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from .analytics import SearchLog
 from .config import ServiceSettings
 from .reader import IndexHandle
 from .synonyms import Synonyms
@@ -26,6 +27,12 @@ def _synonyms(request: Request) -> Synonyms:
     return synonyms
 
 
+def _search_log(request: Request) -> SearchLog:
+    search_log: SearchLog = request.app.state.search_log
+    return search_log
+
+
 SettingsDep = Annotated[ServiceSettings, Depends(_settings)]
 HandleDep = Annotated[IndexHandle, Depends(_handle)]
 SynonymsDep = Annotated[Synonyms, Depends(_synonyms)]
+SearchLogDep = Annotated[SearchLog, Depends(_search_log)]

@@ -3,7 +3,8 @@
 ServiceError          base
 ├── ConfigError       a bad setting (names the variable and the value)
 ├── IndexUnavailable  no index could be opened
-└── BadQuery          a query that cannot be run; `detail` is shown to the visitor (Dutch)
+├── BadQuery          a query that cannot be run; `detail` is shown to the visitor (Dutch)
+└── BadSynonym        a synonym line the owner entered on /beheer cannot be added (Dutch)
 """
 
 from __future__ import annotations
@@ -23,3 +24,7 @@ class IndexUnavailable(ServiceError):
 
 class BadQuery(ServiceError):
     """The query cannot be run; the message is fit to show to a visitor."""
+
+
+class BadSynonym(ServiceError):
+    """A synonym line from the owner page is invalid or cannot be written; the message is Dutch."""

@@ -45,6 +45,9 @@ class SearchOut(BaseModel):
     mode: str = Field(description='"all": every word matched; "any": too few did, so any word')
     facets: dict[str, dict[str, int]]
     results: list[ResultOut]
+    search_id: str | None = Field(
+        None, description="id of this search in the search log, for POST /api/click; null when the log is off"
+    )
 
 
 class SuggestionOut(BaseModel):

@@ -3,7 +3,8 @@
 Syntax a visitor may use, and nothing else, so no input can make the query fail:
 
 * words: `sociaal domein` (each word is one group; a document should match every group);
-* quoted phrases: `"sociaal domein"` (exact, words adjacent);
+* quoted phrases: `"sociaal domein"` (exact, words adjacent, required); a quoted word is
+  required and taken as typed (`"domijn"` is not corrected);
 * exclusion: `-jeugdzorg`;
 * `AND`, `OR`, `NOT` and field prefixes like `title:` carry no meaning and are read as words
   (the operators are dropped).
@@ -94,7 +95,9 @@ def parse_query(raw: str, synonyms: Synonyms | None = None, analyzer: Any = None
                 parsed.excluded.extend(stems)
             elif stems:
                 flush_loose()
-                parsed.groups.append(Group([tuple(stems)], quoted.strip(), phrase=len(stems) > 1))
+                # Quoted is exact and required, one word too: taken as typed, never corrected
+                # (how "Zoek in plaats daarvan naar …" runs the visitor's own words).
+                parsed.groups.append(Group([tuple(stems)], quoted.strip(), phrase=True))
             parsed.words.extend(fold(w.lower()) for w in WORD.findall(quoted))
             continue
         if word in OPERATORS:

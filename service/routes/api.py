@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from .. import documents, search
-from ..deps import HandleDep, SettingsDep, SynonymsDep
+from ..deps import HandleDep, SearchLogDep, SettingsDep, SynonymsDep
 from ..links import absolute_links, public_base
 from ..models import DocumentOut, HealthOut, SearchOut, SuggestOut, WithinOut
 
@@ -23,6 +23,7 @@ def search_endpoint(
     handle: HandleDep,
     settings: SettingsDep,
     synonyms: SynonymsDep,
+    search_log: SearchLogDep,
     type: Literal["blog", "pdf"] | None = None,
     year: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
@@ -30,10 +31,25 @@ def search_endpoint(
     sort: Literal["relevance", "date"] = "relevance",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=50)] = 10,
+    replaces: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[0-9a-f]{16}$",
+            description="search_id of the previous search of a search-as-you-type box (the log counts one)",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     req = search.SearchRequest(q, type, year, category, tag, sort, page, per_page)
     with handle.use() as snap:
         found = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
+    filters = {
+        "type": type,
+        "year": year,
+        "category": category,
+        "tag": tag,
+        "sort": sort if sort == "date" else None,
+    }
+    found["search_id"] = search_log.search(q, found["total"], found["mode"], filters, page, "api", replaces)
     return absolute_links(found, public_base(request, settings))
 
 

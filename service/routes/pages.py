@@ -17,7 +17,9 @@ from indexer.text import dutch_date
 from indexer.urls import is_safe_link
 
 from .. import documents, search
-from ..deps import HandleDep, SettingsDep, SynonymsDep
+from ..analytics import SEARCH_ID
+from ..deps import HandleDep, SearchLogDep, SettingsDep, SynonymsDep
+from ..page_help import fewer_words, literal_query, main_themes
 
 router = APIRouter()
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -30,6 +32,9 @@ TEMPLATES.env.filters["dutch_date"] = dutch_date
 # The one check every href from the index passes at render time: an index built by an older
 # version (or by hand) cannot bring a javascript: or data: link onto the page.
 TEMPLATES.env.filters["safe_href"] = lambda url: url if is_safe_link(url) else ""
+# Document kinds with their label on the page (and in the widget: keep both lists alike).
+KINDS = {"blog": "Blog", "pdf": "PDF", "kennisbank": "Kennisbank"}
+TEMPLATES.env.globals["kind_labels"] = KINDS
 
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:
@@ -41,11 +46,15 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def search_page(
-    request: Request, handle: HandleDep, settings: SettingsDep, synonyms: SynonymsDep
+    request: Request,
+    handle: HandleDep,
+    settings: SettingsDep,
+    synonyms: SynonymsDep,
+    search_log: SearchLogDep,
 ) -> Response:
     params = request.query_params
     q = " ".join(params.get("q", "").split())[:500]
-    kind = params.get("type") if params.get("type") in {"blog", "pdf"} else None
+    kind = params.get("type") if params.get("type") in KINDS else None
     year = params.get("year") if (params.get("year") or "").isdigit() else None
     category = params.get("category", "")[:100] or None
     tag = params.get("tag", "")[:100] or None
@@ -56,14 +65,36 @@ def search_page(
     data: dict[str, Any] | None = None
     within: dict[str, Any] | None = None
     document: dict[str, Any] | None = None
+    search_id: str | None = None
     if q and doc_id:  # "zoek in dit document"
         with handle.use() as snap:
             within = search.document_passages(snap, doc_id, q, synonyms, limit=50)
             document = documents.document_detail(snap, doc_id) if within else None
-    elif q:
-        req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
+            themes = main_themes(snap)
+    else:
         with handle.use() as snap:
-            data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
+            if q:
+                req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
+                data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
+            themes = main_themes(snap)
+    # `geenlog=1` (the owner page's links, or anyone who asks) records nothing.
+    if data is not None and params.get("geenlog") != "1":
+        replaces = params.get("replaces", "")
+        search_id = search_log.search(
+            q,
+            data["total"],
+            data["mode"],
+            {
+                "type": kind,
+                "year": year,
+                "category": category,
+                "tag": tag,
+                "sort": sort if sort == "date" else None,
+            },
+            page,
+            "page",
+            replaces if SEARCH_ID.match(replaces) else None,
+        )
     filters = {
         "q": q,
         "type": kind,
@@ -82,12 +113,20 @@ def search_page(
     pages = 0
     if data:
         pages = min(1000, (data["total"] + per_page - 1) // per_page)
+    ran_query = data.get("ran_query") if data else None
     return TEMPLATES.TemplateResponse(
         request,
         "search.html",
         {
             "q": q,
             "data": data,
+            "search_id": search_id,
+            "ran_query": ran_query,
+            "literal_q": literal_query(q, ran_query),
+            "unknown_words": list((data or {}).get("unknown_words") or []),
+            "fewer": fewer_words(q) if data is not None and not data["total"] else [],
+            "themes": themes,
+            "past_end": bool(data and data["total"] and page > pages),
             "within": within,
             "doc_missing": bool(doc_id and within is None),
             "document": document,

@@ -5,7 +5,10 @@
  *
  * One custom element with a shadow root: page CSS can't reach in, ours can't leak out. It talks
  * to the JSON API of the service it was loaded from (or the `endpoint` attribute): /search for
- * results, /suggest for a completion when a half-typed query finds nothing.
+ * results, /suggest for a completion when a half-typed query finds nothing, and a beacon to
+ * /api/click when a result is opened (the search's id only: nothing about the visitor).
+ * With `enhance` it adds search-as-you-type to the <form> inside it (the service's own search
+ * page) instead: no shadow root, the form keeps working without JavaScript.
  * Safety: titles and all other fields are set as text; of a snippet only <mark> becomes an
  * element; only http(s) links. Docs: docs/widget.md.
  */
@@ -29,7 +32,11 @@
     "text-didyoumean": "Bedoelde u",
     "text-count": "{n} resultaten",
     "text-one": "1 resultaat",
+    "text-ran": "Resultaten voor „{q}”.",
+    "text-instead": "Zoek in plaats daarvan naar",
+    "text-unknown": "Geen resultaten voor {words}.",
   };
+  const KINDS = { pdf: "PDF", kennisbank: "Kennisbank" };
   const MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split(" ");
   const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
@@ -59,11 +66,13 @@ button{padding:0;border:0;background:none;color:var(--vp-accent,#0b5c8a);text-de
 .all{position:sticky;bottom:0;background:var(--vp-bg,#fff);color:var(--vp-accent,#0b5c8a);text-decoration:underline;font-weight:600;border:0;box-shadow:0 -1px var(--vp-line,#e3e6ea)}
 a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);outline-offset:-3px}`;
 
+  const POP = `<div class="pop" hidden><p hidden></p><ul role="listbox" hidden></ul><a class="all" hidden></a></div>
+<div class="vh" role="status" aria-live="polite"></div>`;
   const HTML = `<style>${CSS}</style><div class="box" role="search">
 <label class="vh" for="q"></label>
-<input id="q" type="search" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="list" autocomplete="off" autocapitalize="off" spellcheck="false" enterkeyhint="search" maxlength="500">
-<div class="pop" hidden><p hidden></p><ul id="list" role="listbox" hidden></ul><a class="all" hidden></a></div>
-<div class="vh" role="status" aria-live="polite"></div></div>`;
+<input id="q" type="search" autocapitalize="off" spellcheck="false" enterkeyhint="search" maxlength="500">
+${POP}</div>`;
+  let boxes = 0;
 
   const el = (tag, attrs, ...kids) => {
     const e = document.createElement(tag);
@@ -105,6 +114,24 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
     }
   };
 
+  // A link opened by click or middle click.
+  const onOpen = (node, sel, fn) => {
+    const h = (e) => {
+      const a = e.target.closest(sel);
+      if (a && (e.type === "click" || e.button === 1)) fn(a);
+    };
+    node.addEventListener("click", h);
+    node.addEventListener("auxclick", h);
+  };
+
+  const fold = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  // The visitor's own query with the words the service corrected in quotes: a quoted word is
+  // taken as typed. Words are lined up one to one; if they can't be, every word is quoted.
+  const literal = (q, ran) => {
+    const r = fold(ran).split(/\s+/), w = q.split(/\s+/);
+    return w.map((x, i) => (/^[-"]/.test(x) || (r.length === w.length && fold(x) === r[i]) ? x : `"${x}"`)).join(" ");
+  };
+
   class VindplaatsSearch extends HTMLElement {
     static get observedAttributes() {
       return ["label", "placeholder"];
@@ -112,15 +139,39 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
 
     constructor() {
       super();
-      const root = this.attachShadow({ mode: "open" });
-      root.innerHTML = HTML; // a constant: no attribute or API data goes through innerHTML
-      const $ = (s) => root.querySelector(s);
-      [this.input, this.pop, this.msg, this.list, this.all, this.status] = [
-        "input", ".pop", "p", "ul", ".all", "[role=status]"].map($);
       this.seq = 0; // request counter: a response whose number is not the latest is dropped
       this.urls = []; // the shown results' links, in order (null where not http(s))
+      this.ids = []; // and their document ids
       this.q = null; // the query they belong to
+      this.sid = null; // the search id of the last answer, sent as `replaces` with the next search
       this.active = -1;
+    }
+
+    setup() {
+      const form = this.hasAttribute("enhance") && this.querySelector("form");
+      const input = form && form.querySelector("input[name=q]");
+      let root = this;
+      if (input) {
+        // The page's own form: its input becomes the combobox, the list is added after it (light
+        // DOM, styled by the page). Enter without a chosen result submits the form as before.
+        this.form = form;
+        this.pid = `vp${++boxes}-`;
+        const box = el("div", { class: "vp-box" });
+        box.innerHTML = POP; // a constant
+        this.append(box);
+        form.addEventListener("submit", () => this.mark());
+        this.clicks();
+      } else {
+        root = this.attachShadow({ mode: "open" });
+        root.innerHTML = HTML; // a constant: no attribute or API data goes through innerHTML
+        this.pid = "";
+      }
+      const $ = (s) => root.querySelector(s);
+      this.input = input || $("input");
+      [this.pop, this.msg, this.list, this.all, this.status] = [".pop", ".pop p", "[role=listbox]", ".all", "[role=status]"].map($);
+      this.list.id = this.pid + "list";
+      for (const [k, v] of Object.entries({ role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": this.list.id, autocomplete: "off" }))
+        this.input.setAttribute(k, v);
       this.input.addEventListener("input", () => this.schedule());
       this.input.addEventListener("keydown", (e) => this.key(e));
       this.input.addEventListener("focus", () => this.current() && this.open(true));
@@ -133,6 +184,35 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
           this.input.focus();
         }
       });
+      onOpen(this.list, "[role=option]", (a) => {
+        const i = +a.id.slice(this.pid.length + 1);
+        this.beacon(this.sid, i + 1, this.ids[i], this.urls[i]);
+      });
+    }
+
+    // Reports an opened result (a url-encoded beacon: no CORS preflight from another site).
+    beacon(sid, position, id, url) {
+      if (sid && navigator.sendBeacon)
+        navigator.sendBeacon(`${this.endpoint}/api/click`, new URLSearchParams({ search_id: sid, position, result_id: id || "", url: url || "" }));
+    }
+
+    // The page's own result lists name their search in data-search-id.
+    clicks() {
+      const url = new URL(location.href);
+      if (url.searchParams.has("replaces")) {
+        url.searchParams.delete("replaces"); // done its job on the server: a clean address
+        history.replaceState(history.state, "", url);
+      }
+      for (const list of document.querySelectorAll("[data-search-id]"))
+        onOpen(list, "a[data-pos]", (a) => this.beacon(list.dataset.searchId, a.dataset.pos, a.dataset.id, a.href));
+    }
+
+    // The search the form submits continues the last one typed: the log counts one.
+    mark() {
+      if (!this.sid || !this.current()) return;
+      let f = this.form.querySelector("input[name=replaces]");
+      if (!f) this.form.append((f = el("input", { type: "hidden", name: "replaces" })));
+      f.value = this.sid;
     }
 
     text(name) {
@@ -142,15 +222,18 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
 
     // The service's own results page for q (what Enter without a chosen result opens).
     page(q) {
-      const params = new URLSearchParams({ q });
+      const params = new URLSearchParams(this.form ? new FormData(this.form) : {});
+      params.set("q", q);
       const type = this.type;
       if (type) params.set("type", type);
-      return `${this.endpoint}/?${params}`;
+      if (this.sid && this.current()) params.set("replaces", this.sid);
+      else params.delete("replaces");
+      return this.form ? `${this.form.action.split("?")[0]}?${params}` : `${this.endpoint}/?${params}`;
     }
 
     get type() {
-      const t = this.getAttribute("type");
-      return t === "blog" || t === "pdf" ? t : null;
+      const t = this.form ? (this.form.querySelector("input[name=type]") || {}).value : this.getAttribute("type");
+      return t === "blog" || t === "pdf" || t === "kennisbank" ? t : null;
     }
 
     get endpoint() {
@@ -158,6 +241,7 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
     }
 
     connectedCallback() {
+      if (!this.input) this.setup();
       this.attributeChangedCallback();
       document.addEventListener("pointerdown", this.outside);
     }
@@ -169,6 +253,7 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
     }
 
     attributeChangedCallback() {
+      if (!this.shadowRoot || !this.input) return; // an enhanced form keeps its own label
       this.shadowRoot.querySelector("label").textContent = this.text("label");
       this.shadowRoot.querySelector(".box").setAttribute("aria-label", this.text("label"));
       this.input.placeholder = this.text("placeholder");
@@ -189,7 +274,7 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
       this.seq++;
       if (this.ctl) this.ctl.abort();
       this.urls = [];
-      this.q = null;
+      this.q = this.sid = null;
       this.list.replaceChildren();
       this.say("", "");
       this.open(false);
@@ -217,7 +302,12 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
       this.open(true);
       const max = Math.min(50, Math.max(1, parseInt(this.getAttribute("max-results"), 10) || 5));
       const params = { q, per_page: max };
+      if (this.form) for (const k of ["year", "category", "tag"]) {
+        const f = this.form.querySelector(`input[name=${k}]`);
+        if (f && f.value) params[k] = f.value;
+      }
       if (this.type) params.type = this.type;
+      if (this.sid) params.replaces = this.sid;
       try {
         const data = await this.get("search", params);
         let hint = data.suggestion;
@@ -246,7 +336,9 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
       const results = (data.results || []).filter((r) => r && typeof r === "object");
       const n = data.total || results.length;
       this.q = q;
+      this.sid = typeof data.search_id === "string" ? data.search_id : null;
       this.urls = results.map((r) => safeUrl(r.url, this.endpoint + "/"));
+      this.ids = results.map((r) => String(r.id || ""));
       this.active = -1;
       this.input.removeAttribute("aria-activedescendant");
       this.list.replaceChildren(...results.map((r, i) => this.option(r, i)));
@@ -257,14 +349,27 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
       const count = n === 1 ? this.text("text-one") : this.text("text-count").replace("{n}", n);
       const none = this.text("text-none").replace("{q}", q);
       this.say(results.length ? "" : none, results.length ? count : none);
-      if (hint) {
-        const b = el("button", { type: "button" }, hint);
+      const rerun = (text, run) => {
+        const b = el("button", { type: "button" }, text);
         b.addEventListener("click", () => {
-          this.input.value = hint;
+          this.input.value = run;
           this.input.focus();
-          this.search(hint);
+          this.search(run);
         });
-        this.msg.replaceChildren(...(results.length ? [] : [none, el("br")]), `${this.text("text-didyoumean")}: `, b, "?");
+        return b;
+      };
+      const lines = [];
+      const ran = typeof data.ran_query === "string" && data.ran_query;
+      const unknown = (Array.isArray(data.unknown_words) ? data.unknown_words : []).filter((w) => typeof w === "string");
+      if (unknown.length) lines.push([this.text("text-unknown").replace("{words}", unknown.map((w) => `‘${w}’`).join(", "))]);
+      if (ran && results.length) {
+        // What ran is said first; the visitor's own words stay one click away.
+        lines.push([this.text("text-ran").replace("{q}", ran), " ", `${this.text("text-instead")} `, rerun(q, literal(q, ran))]);
+      } else if (hint) {
+        lines.push([...(results.length ? [] : [none, el("br")]), `${this.text("text-didyoumean")}: `, rerun(hint, hint), "?"]);
+      }
+      if (lines.length) {
+        this.msg.replaceChildren(...lines.flatMap((l, i) => (i ? [el("br"), ...l] : l)));
         this.msg.hidden = false;
       }
       this.open(true);
@@ -273,10 +378,10 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
     option(r, i) {
       const url = this.urls[i];
       // The option's name is all its text (title, badge, date, snippet), as axe's label-in-name rule asks.
-      const a = el("a", { role: "option", id: `o${i}`, tabindex: "-1", "aria-selected": "false" });
+      const a = el("a", { role: "option", id: `${this.pid}o${i}`, tabindex: "-1", "aria-selected": "false" });
       if (url) a.href = url;
       const pdf = r.type === "pdf";
-      const badge = el("span", { class: pdf ? "b pdf" : "b" }, pdf ? "PDF" + (r.page ? ` · p. ${r.page}` : "") : "Blog");
+      const badge = el("span", { class: pdf ? "b pdf" : "b" }, (KINDS[r.type] || "Blog") + (pdf && r.page ? ` · p. ${r.page}` : ""));
       const date = dutchDate(r.date);
       const meta = el("span", { class: "m" }, badge);
       if (date) meta.append(el("time", { datetime: String(r.date).slice(0, 10) }, date));
@@ -323,9 +428,12 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--vp-focus,#f0a500);o
         const step = e.key === "ArrowDown" ? 1 : -1;
         this.move(this.active < 0 ? (step > 0 ? 0 : n - 1) : (this.active + step + n) % n);
       } else if (e.key === "Enter") {
-        e.preventDefault();
         const q = this.input.value.trim();
-        const url = shown && this.active >= 0 ? this.urls[this.active] : q && this.page(q);
+        const chosen = shown && this.active >= 0;
+        if (!chosen && this.form) return; // the form submits itself (and says what it continues)
+        e.preventDefault();
+        const url = chosen ? this.urls[this.active] : q && this.page(q);
+        if (chosen && url) this.beacon(this.sid, this.active + 1, this.ids[this.active], url);
         if (url) location.href = url;
       } else if (e.key === "Escape") {
         e.preventDefault(); // also stops the browser clearing a search field by itself

@@ -10,6 +10,7 @@ Needs /usr/bin/chromium (`apt-get install chromium`) and axe-core
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -19,8 +20,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
+from service.config import DEFAULT_SYNONYMS
+
 from ..servers import build, free_port, running_service
 from .support import (
+    ADMIN_TOKEN,
     AXE,
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -46,8 +50,16 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     port = free_port()
     built = build(corpus, index, f"http://127.0.0.1:{port}")
     assert built.returncode == 0, f"indexer build failed:\n{built.stdout}\n{built.stderr}"
-    with running_service(index, corpus, port, root / "service.log") as url:
-        yield Service(url)
+    # The owner page on, with its own search log and a synonyms file it may append to.
+    db, synonyms = root / "analytics.sqlite3", root / "synonyms.txt"
+    shutil.copy(DEFAULT_SYNONYMS, synonyms)
+    env = {
+        "VINDPLAATS_ADMIN_TOKEN": ADMIN_TOKEN,
+        "VINDPLAATS_ANALYTICS_DB": str(db),
+        "VINDPLAATS_SYNONYMS": str(synonyms),
+    }
+    with running_service(index, corpus, port, root / "service.log", env=env) as url:
+        yield Service(url, db, synonyms)
 
 
 @pytest.fixture(scope="session")

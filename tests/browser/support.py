@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import time
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
@@ -128,12 +130,35 @@ def saved_pages() -> dict[str, Path]:
 # --- servers ---------------------------------------------------------------------------------
 
 
+ADMIN_TOKEN = "browser-test-beheer-token-0123456789"
+
+
 @dataclass
 class Service:
     url: str
+    analytics_db: Path | None = None
+    synonyms: Path | None = None
 
     def search(self, q: str, **params: Any) -> Any:
         return get_json(f"{self.url}/search?{urlencode({'q': q, **params})}")
+
+    def log_rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of the service's search log (written by its thread: may lag a moment)."""
+        assert self.analytics_db is not None
+        if not self.analytics_db.exists():
+            return []
+        with sqlite3.connect(self.analytics_db, timeout=10) as conn:
+            return list(conn.execute(sql, args))
+
+    def wait_for_log(
+        self, sql: str, args: tuple[Any, ...] = (), timeout: float = 10
+    ) -> list[tuple[Any, ...]]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.log_rows(sql, args)
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
 
 
 HOSTILE_CSS = """

@@ -35,5 +35,17 @@ def test_open_widget_has_no_serious_violations(widget: Widget, axe_source: Path)
 
 def test_widget_suggestion_state_has_no_serious_violations(widget: Widget, axe_source: Path) -> None:
     widget.open("options.html").search("sociaal domijn")
-    expect(widget.message).to_contain_text("Bedoelde u")
-    check(widget.page, axe_source, "host page, widget with 'Bedoelde u'")
+    expect(widget.message).to_contain_text("sociaal domein")  # what ran, or "Bedoelde u"
+    check(widget.page, axe_source, "host page, widget with a corrected query")
+
+
+def test_the_page_with_its_list_open_has_no_serious_violations(
+    page: Page, service: Service, axe_source: Path
+) -> None:
+    page.goto(f"{service.url}/?q=wijkteams")
+    box = page.get_by_role("combobox")
+    box.fill("")
+    box.press_sequentially("sociaal domein", delay=15)
+    expect(page.locator("vindplaats-search .vp-box [role=option]").first).to_be_visible()
+    box.press("ArrowDown")
+    check(page, axe_source, "results page, search-as-you-type list open")

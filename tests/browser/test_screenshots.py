@@ -42,3 +42,14 @@ def test_widget_fits_a_phone(browser: Browser, host: Host) -> None:
         widget.page.screenshot(path=SCREENSHOTS / "widget-phone.png")
     finally:
         context.close()
+
+
+def test_screenshot_results_page_searching_as_you_type(page: Page, service: Service) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{service.url}/?q=wijkteams")
+    box = page.get_by_role("combobox")
+    box.fill("")
+    box.press_sequentially("keukentafel", delay=15)
+    expect(page.locator("vindplaats-search .vp-box [role=option]").first).to_be_visible()
+    box.press("ArrowDown")
+    page.screenshot(path=SCREENSHOTS / "results-page-typing.png")

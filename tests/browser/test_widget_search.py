@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from playwright.sync_api import Page, Request, Route, expect
@@ -34,7 +36,10 @@ def test_typing_shows_results_and_announces_the_count(
     assert hrefs == [r["url"] for r in expected["results"]]
     first = widget.options.first
     expect(first.locator("mark").first).to_have_text("sociaal")
-    expect(widget.all_link).to_have_attribute("href", f"{service.url}/?q=sociaal+domein")
+    # The results page; `replaces` tells the search log that this continues the typed search.
+    expect(widget.all_link).to_have_attribute(
+        "href", re.compile(re.escape(f"{service.url}/?q=sociaal+domein&replaces=") + "[0-9a-f]{16}$")
+    )
     expect(widget.all_link).to_have_text("Toon alle resultaten")
     assert console.errors == []
 
@@ -80,9 +85,63 @@ def test_enter_without_a_chosen_result_opens_the_results_page(
 ) -> None:
     widget.open().search("wijkteams")
     expect(widget.options.first).to_be_visible()
-    with page.expect_navigation(url=f"{service.url}/?q=wijkteams"):
+    with page.expect_navigation():
         widget.input.press("Enter")
     expect(page.locator("#kop-resultaten")).to_contain_text("wijkteams")
+    expect(page).to_have_url(f"{service.url}/?q=wijkteams")  # `replaces` did its job and is gone
+
+
+def test_opening_a_result_reports_the_click_to_the_service(
+    widget: Widget, service: Service, page: Page
+) -> None:
+    widget.open().search("keukentafelgesprek")
+    expect(widget.options.first).to_be_visible()
+    url = widget.options.first.get_attribute("href")
+    with page.expect_request(f"{service.url}/api/click") as beacon:
+        widget.options.first.click()
+    request = beacon.value
+    assert request.method == "POST" and request.headers["content-type"].startswith(
+        "application/x-www-form-urlencoded"
+    )
+    fields = {k: v[0] for k, v in parse_qs(request.post_data or "").items()}
+    assert (
+        fields["position"] == "1"
+        and fields["url"] == url
+        and re.fullmatch(r"[0-9a-f]{16}", fields["search_id"])
+    )
+    # The id is the one the search answer carried: the click links to that search, nothing else.
+    rows = service.wait_for_log("SELECT query FROM searches WHERE id = ?", (fields["search_id"],))
+    assert rows == [("keukentafelgesprek",)]
+    assert service.wait_for_log(
+        "SELECT position FROM clicks WHERE search_id = ?", (fields["search_id"],)
+    ) == [(1,)]
+
+
+def test_unknown_words_and_the_kennisbank_type_are_shown(widget: Widget, page: Page) -> None:
+    answer = {
+        "query": "social procurement",
+        "total": 1,
+        "suggestion": None,
+        "ran_query": None,
+        "unknown_words": ["procurement"],
+        "search_id": "0123456789abcdef",
+        "results": [
+            {
+                "id": "k1",
+                "type": "kennisbank",
+                "title": "Begrippenlijst",
+                "url": "https://voorbeeld.nl/b/",
+                "snippet": "x",
+            }
+        ],
+    }
+    widget.open()
+    page.route(
+        "**/search?*", lambda route: route.fulfill(json=answer, headers={"Access-Control-Allow-Origin": "*"})
+    )
+    widget.search("social procurement")
+    expect(widget.options.first.locator(".b")).to_have_text("Kennisbank")
+    expect(widget.message).to_have_text("Geen resultaten voor ‘procurement’.")
 
 
 def test_escape_closes_the_list_and_a_second_escape_clears(widget: Widget) -> None:
@@ -193,15 +252,22 @@ def test_no_results_says_so(widget: Widget, console: Console) -> None:
     assert console.errors == []
 
 
-def test_did_you_mean_reruns_the_search(widget: Widget, service: Service) -> None:
+def test_a_corrected_search_says_what_ran_and_offers_the_original(widget: Widget, service: Service) -> None:
     api = service.search("sociaal domijn", per_page=5)
-    assert api["suggestion"] == "sociaal domein", "the API should correct the misspelling"
+    assert api["ran_query"] == "sociaal domein", "the API should run the corrected query"
     widget.open().search("sociaal domijn")
-    button = widget.message.get_by_role("button", name="sociaal domein")
-    expect(widget.message).to_have_text("Bedoelde u: sociaal domein?")
-    button.click()
-    expect(widget.input).to_have_value("sociaal domein")
+    expect(widget.message).to_have_text(
+        "Resultaten voor „sociaal domein”. Zoek in plaats daarvan naar sociaal domijn"
+    )
+    expect(widget.options).to_have_count(len(api["results"]))
+    widget.message.get_by_role("button", name="sociaal domijn").click()
+    # The visitor's own words, the corrected one quoted: taken as typed.
+    expect(widget.input).to_have_value('sociaal "domijn"')
     expect(widget.input).to_be_focused()
+    expect(widget.message).to_contain_text('Geen resultaten voor „sociaal "domijn"”')
+    expect(widget.message).to_contain_text("Bedoelde u: sociaal domein?")
+    widget.message.get_by_role("button", name="sociaal domein").click()
+    expect(widget.input).to_have_value("sociaal domein")
     expect(widget.message).to_be_hidden()
     expect(widget.options).to_have_count(len(service.search("sociaal domein", per_page=5)["results"]))
 
@@ -278,7 +344,9 @@ def test_attributes_configure_the_box(widget: Widget, service: Service, page: Pa
     assert "type=pdf" in searches[-1] and "per_page=2" in searches[-1]
     assert searches[-1].startswith(f"{service.url}/search?"), "endpoint attribute (with a trailing slash)"
     expect(widget.all_link).to_have_text("Alle PDF-resultaten")
-    expect(widget.all_link).to_have_attribute("href", f"{service.url}/?q=sociaal+domein&type=pdf")
+    expect(widget.all_link).to_have_attribute(
+        "href", re.compile(re.escape(f"{service.url}/?q=sociaal+domein&type=pdf&replaces=") + "[0-9a-f]{16}$")
+    )
 
 
 def test_endpoint_defaults_to_the_origin_of_the_script(widget: Widget, service: Service, host: Host) -> None:
