@@ -69,6 +69,25 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", description="log lines as text or JSON")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
     log_queries: bool = Field(False, description="write the query text of requests into the access log")
+    log_repeat_interval: float = Field(
+        10.0, gt=0, description="seconds: a repeated warning or error is written once per interval"
+    )
+    max_in_flight: int = Field(
+        32,
+        ge=0,
+        description="requests one worker answers at once; more get 503 with Retry-After at once (0 = no limit)",
+    )
+    limit_concurrency: int = Field(
+        1000,
+        ge=1,
+        description="connections and requests one worker holds before uvicorn's plain 503 (a backstop)",
+    )
+    keep_alive_timeout: int = Field(5, ge=1, description="seconds an idle keep-alive connection stays open")
+    backlog: int = Field(2048, ge=1, description="connections waiting to be accepted (listen backlog)")
+    metrics_token: str = Field(
+        "",
+        description="a token /metrics requires (Authorization: Bearer …); none = open (restrict it at the proxy)",
+    )
 
     @field_validator("public_url")
     @classmethod

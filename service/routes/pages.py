@@ -18,6 +18,8 @@ from indexer.urls import is_safe_link
 
 from .. import documents, search
 from ..deps import HandleDep, SettingsDep, SynonymsDep
+from ..metrics import record_search
+from ..params import clean_query, valid_year
 
 router = APIRouter()
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -44,9 +46,9 @@ def search_page(
     request: Request, handle: HandleDep, settings: SettingsDep, synonyms: SynonymsDep
 ) -> Response:
     params = request.query_params
-    q = " ".join(params.get("q", "").split())[:500]
+    q = " ".join(clean_query(params.get("q", "")).split())[:500]
     kind = params.get("type") if params.get("type") in {"blog", "pdf"} else None
-    year = params.get("year") if (params.get("year") or "").isdigit() else None
+    year = valid_year(params.get("year"))
     category = params.get("category", "")[:100] or None
     tag = params.get("tag", "")[:100] or None
     sort = "date" if params.get("sort") == "date" else "relevance"
@@ -60,10 +62,13 @@ def search_page(
         with handle.use() as snap:
             within = search.document_passages(snap, doc_id, q, synonyms, limit=50)
             document = documents.document_detail(snap, doc_id) if within else None
+        if within is not None:
+            record_search("document", within["total"])
     elif q:
         req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
         with handle.use() as snap:
             data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
+        record_search("page", data["total"])
     filters = {
         "q": q,
         "type": kind,
@@ -100,7 +105,11 @@ def search_page(
     )
 
 
-MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 
 
 @lru_cache(maxsize=32)
@@ -163,6 +172,10 @@ def corpus_file(path: str, handle: HandleDep, settings: SettingsDep) -> Response
     with handle.use() as snap:
         root = settings.corpus or Path(str(snap.info.get("corpus_dir", "corpus")))
         served = snap.served_sources
+    if any(ord(c) < 32 or ord(c) == 127 for c in path):
+        # No corpus file is named so (the indexer skips such names), and a NUL would make the
+        # path functions below raise.
+        raise HTTPException(404, "Bestand niet gevonden.")
     base = root.resolve()
     target = (base / path).resolve()
     if (
