@@ -14,7 +14,16 @@ from fastapi.testclient import TestClient
 from service.routes.docs import VERSION
 
 Q_MESSAGE = "Ongeldige zoekopdracht: de zoekvraag (q) moet 1 tot 500 tekens lang zijn."
-INVISIBLE_QUERIES = ["\x00", "\x01\x02\x03", "\x1b", "\u200b", "\ufeff", " \t\n", "\x7f\x85\xa0", "\u2028\u3000"]
+INVISIBLE_QUERIES = [
+    "\x00",
+    "\x01\x02\x03",
+    "\x1b",
+    "\u200b",
+    "\ufeff",
+    " \t\n",
+    "\x7f\x85\xa0",
+    "\u2028\u3000",
+]
 
 
 def _doc_id(client: TestClient, kind: str = "pdf") -> str:
