@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from .load import Answer, get, percentile, raise_open_files_limit
+from .load import Answer, get, percentile, raise_open_files_limit, run
 from .nginx import NGINX, REPO, error_lines, nginx_config, render_module, running_nginx
 from .servers import build, free_port, running_service
 
@@ -158,9 +158,9 @@ def _requests(service_url: str, route: str) -> float:
 
 
 def test_unknown_host_names_get_no_answer(stack: Stack) -> None:
-    answer = asyncio.run(get(stack.port, "/search?q=wmo", host="evil.example"))
+    answer = run(get(stack.port, "/search?q=wmo", host="evil.example"))
     assert answer.status == 0, "the default server closes the connection (444)"
-    assert asyncio.run(get(stack.port, "/search?q=wmo", host="127.0.0.1")).status == 200
+    assert run(get(stack.port, "/search?q=wmo", host="127.0.0.1")).status == 200
 
 
 def test_one_client_too_fast_gets_429_with_retry_after(stack: Stack) -> None:
@@ -170,7 +170,7 @@ def test_one_client_too_fast_gets_429_with_retry_after(stack: Stack) -> None:
         other = await get(stack.port, "/search?q=wmo&other=1", source="127.0.9.2")
         return answers, other
 
-    answers, other = asyncio.run(burst())
+    answers, other = run(burst())
     statuses = collections.Counter(a.status for a in answers)
     assert statuses[429] > 0 and set(statuses) <= {200, 429, 503}, statuses
     for a in answers:
@@ -199,7 +199,7 @@ def test_500_concurrent_clients_get_fast_answers_or_fast_refusals(stack: Stack) 
         await asyncio.gather(*(client(n, deadline, answers) for n in range(500)))
         return answers
 
-    answers = asyncio.run(crowd())
+    answers = run(crowd())
     statuses = collections.Counter(a.status for a in answers)
     by_status = {
         s: f"n={c} p50={percentile([a.seconds for a in answers if a.status == s], 0.5) * 1000:.0f} ms "
@@ -262,7 +262,7 @@ def test_slowloris_does_not_stop_real_searches(stack: Stack) -> None:
             await asyncio.gather(*(visitor(n, deadline, answers) for n in range(20)))
             return answers
 
-        answers = asyncio.run(visitors())
+        answers = run(visitors())
         held_after = _established(stack.port)
     finally:
         reports = []

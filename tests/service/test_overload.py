@@ -17,6 +17,8 @@ from service.config import ServiceSettings
 from service.logs import service_logging_config
 from service.shedding import MESSAGE, LoadSheddingMiddleware
 
+from ..load import run
+
 
 def _scope(path: str) -> Scope:
     return {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}
@@ -59,7 +61,7 @@ def test_requests_beyond_the_limit_get_503_with_retry_after_at_once() -> None:
         after = await _call(app, "/search")  # capacity is back
         return [*extra, *done, after]
 
-    (shed_json, shed_page, *served, after) = asyncio.run(scenario())
+    (shed_json, shed_page, *served, after) = run(scenario())
     # answered while the three searches still held every slot: no waiting in line
     status, headers, body, _ = shed_json
     assert status == 503 and headers[b"retry-after"] == b"1"
