@@ -4,6 +4,11 @@
 
 The lifespan opens the index once; every request reuses that handle. Invalid parameters give
 422 with a JSON `detail` (and a Dutch `message`); no value of `q` gives a 5xx.
+
+Middleware, outermost first: request id and access log; metrics; HEAD as GET; security
+headers; CORS (so a shed 503 carries both, and the widget on another site can read it); load
+shedding (503 + Retry-After beyond `max_in_flight`); Cache-Control. Each is pure ASGI: no
+per-request task, no body buffering.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from .analytics import SearchLog
+from .caching import CacheControlMiddleware
 from .config import ServiceSettings, get_settings
+from .head import HeadAsGetMiddleware
 from .logs import RequestLogMiddleware
+from .metrics import MetricsMiddleware, record_reload
 from .reader import IndexHandle
-from .routes import api, beheer, clicks, pages, viewer
+from .routes import api, beheer, clicks, docs, ops, pages, viewer
 from .security import SecurityHeadersMiddleware
+from .shedding import LoadSheddingMiddleware
 from .syncer import BackgroundSync
 from .synonyms import Synonyms
 
@@ -30,7 +39,7 @@ log = logging.getLogger(__name__)
 
 FIELD_NAMES = {
     "q": "de zoekvraag (q) moet 1 tot 500 tekens lang zijn",
-    "type": "type moet 'blog' of 'pdf' zijn",
+    "type": "type moet 'blog', 'pdf' of 'kennisbank' zijn",
     "year": "jaar (year) moet vier cijfers zijn",
     "sort": "sortering (sort) moet 'relevance' of 'date' zijn",
     "page": "pagina (page) moet een getal van 1 tot 1000 zijn",
@@ -38,12 +47,24 @@ FIELD_NAMES = {
 }
 
 
+API_DESCRIPTION = """Full-text search over the blog posts, pages and PDFs of the knowledge site on
+*maatschappelijk aanbesteden*, with Dutch stemming, compound splitting and synonyms. A PDF
+result's `url` opens the service's PDF viewer at the page of its best passage with the query's
+words marked (`file_url` is the plain `…pdf#page=7`); a web page's `url` carries a text
+fragment that scrolls to the passage.
+
+Every `GET` also answers `HEAD`. Answers of `/search` and `/suggest` may be cached for 60 s.
+Invalid parameters give 422 with a Dutch `message`; when a worker is at capacity it answers 503
+at once with `Retry-After`. Messages meant for visitors are Dutch; this reference is English.
+"""
+
+
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.handle = IndexHandle(settings.index)
+        app.state.handle = IndexHandle(settings.index, on_reload=record_reload)
         app.state.synonyms = Synonyms(settings.synonyms)
         app.state.search_log.start()
         # Load the compound lexicon and synonyms now, not on a visitor's first search.
@@ -66,20 +87,29 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Vindplaats",
         summary="Zoeken in blogs en PDF's over maatschappelijk aanbesteden",
-        version="0.1.0",
+        description=API_DESCRIPTION,
+        version="0.2.0",
         lifespan=lifespan,
+        # Our own /docs serves Swagger UI from this service (routes/docs.py); ReDoc needs a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     # Per process (each worker runs the lifespan): its own queue and writer thread.
     app.state.search_log = SearchLog(settings.analytics_path, settings.analytics_retention_days)
-    app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
-    app.add_middleware(RequestLogMiddleware, log_queries=settings.log_queries)
+    # add_middleware wraps what is there: the last one added runs first.
+    app.add_middleware(CacheControlMiddleware)
+    app.add_middleware(LoadSheddingMiddleware, max_in_flight=settings.max_in_flight)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.origins or ["*"],
-        allow_methods=["GET"],
+        allow_methods=["GET", "HEAD"],
         allow_credentials=False,
     )
+    app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
+    app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestLogMiddleware, log_queries=settings.log_queries)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -99,4 +129,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(viewer.router)
     app.include_router(clicks.router)
     app.include_router(beheer.router)
+    app.include_router(docs.router)
+    app.include_router(ops.router)
     return app

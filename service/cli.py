@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 from typing import Any
 
@@ -26,6 +27,7 @@ from indexer.options import add_env_file_option, add_setting_options, setting_ov
 from .config import ServiceSettings, load_service_settings
 from .errors import ServiceError
 from .logs import service_logging_config
+from .metrics import prepare_multiprocess_dir, remove_multiprocess_dir
 
 FLAGS = {"index": "--index", "corpus": "--corpus", "site_url": "--site"}
 
@@ -56,19 +58,44 @@ def serve(args: argparse.Namespace) -> int:
         value = getattr(settings, name)
         if value is not None:
             os.environ[env_name(ServiceSettings, name)] = str(value)
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.worker_count,
-        log_config=service_logging_config(settings),
-        access_log=False,  # service.logs writes its own, without query text unless asked
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
-        server_header=False,
-    )
+    raise_open_files_limit()
+    # Before uvicorn starts a worker, so each one writes its metrics where a scrape adds them up.
+    metrics_dir, owned = prepare_multiprocess_dir()
+    try:
+        uvicorn.run(
+            "service.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.worker_count,
+            log_config=service_logging_config(settings),
+            access_log=False,  # service.logs writes its own, without query text unless asked
+            proxy_headers=True,
+            forwarded_allow_ips=settings.trusted_proxies,
+            server_header=False,
+            # Bounds on what one worker accepts; the load-shedding middleware answers first.
+            limit_concurrency=settings.limit_concurrency,
+            timeout_keep_alive=settings.keep_alive_timeout,
+            backlog=settings.backlog,
+        )
+    finally:
+        if owned:
+            remove_multiprocess_dir(metrics_dir)
     return 0
+
+
+def raise_open_files_limit() -> int:
+    """Raise the soft limit of open files to the hard one (often 1024 of 65536+): each connection
+    is a descriptor, and a worker that runs out cannot even answer 503. Returns the limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass  # keep what we have; not worth failing the start for
+    return soft
 
 
 def serve_main(argv: list[str] | None = None) -> int:

@@ -95,6 +95,26 @@ class ServiceSettings(BaseSettings):
             )
         return value
 
+    log_repeat_interval: float = Field(
+        10.0, gt=0, description="seconds: a repeated warning or error is written once per interval"
+    )
+    max_in_flight: int = Field(
+        32,
+        ge=0,
+        description="requests one worker answers at once; more get 503 with Retry-After at once (0 = no limit)",
+    )
+    limit_concurrency: int = Field(
+        1000,
+        ge=1,
+        description="connections and requests one worker holds before uvicorn's plain 503 (a backstop)",
+    )
+    keep_alive_timeout: int = Field(5, ge=1, description="seconds an idle keep-alive connection stays open")
+    backlog: int = Field(2048, ge=1, description="connections waiting to be accepted (listen backlog)")
+    metrics_token: str = Field(
+        "",
+        description="a token /metrics requires (Authorization: Bearer …); none = open (restrict it at the proxy)",
+    )
+
     @field_validator("public_url")
     @classmethod
     def _http_public_url(cls, value: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,8 +122,9 @@ def load_snapshot(index_dir: Path) -> Snapshot:
 class IndexHandle:
     """One process's access to the index: a lock, a snapshot, and reload on swap."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, on_reload: Callable[[], None] | None = None) -> None:
         self.index_dir = index_dir
+        self.on_reload = on_reload  # e.g. a metrics counter
         self._lock = threading.Lock()
         self._snapshot = load_snapshot(index_dir)
 
@@ -143,6 +144,8 @@ class IndexHandle:
         old, self._snapshot = self._snapshot, fresh
         old.searcher.close()
         log.info("index reloaded from %s", target)
+        if self.on_reload is not None:
+            self.on_reload()
 
     @contextmanager
     def use(self) -> Iterator[Snapshot]:

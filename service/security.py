@@ -8,7 +8,9 @@
 * All: `X-Content-Type-Options: nosniff`, a Referrer-Policy that never sends the search page's
   query string (what a visitor searched for) to the sites the results link to.
 
-A route that sets its own CSP (the sandbox for saved pages under /files/, the API docs) keeps it.
+The API docs at /docs get the page policy too: Swagger UI is served from here and started by a
+file, not an inline script. A route that sets its own CSP (the sandbox for saved pages under
+/files/) keeps it.
 """
 
 from __future__ import annotations
@@ -21,12 +23,6 @@ PAGE_POLICY = (
     "form-action 'self'; frame-ancestors {ancestors}"
 )
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'"
-# FastAPI's Swagger UI page starts itself with an inline script.
-DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
 LEGACY_FRAME_OPTIONS = {"'self'": b"SAMEORIGIN", "'none'": b"DENY"}
 COMMON = [
     (b"x-content-type-options", b"nosniff"),
@@ -54,10 +50,7 @@ class SecurityHeadersMiddleware:
                 if b"content-security-policy" not in names:
                     content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
                     html = content_type.startswith(b"text/html")
-                    if html and scope.get("path", "").startswith(("/docs", "/redoc")):
-                        policy = DOCS_POLICY.encode()
-                    else:
-                        policy = self.page_policy if html else OTHER_POLICY.encode()
+                    policy = self.page_policy if html else OTHER_POLICY.encode()
                     headers.append((b"content-security-policy", policy))
                     if html and self.frame_options:
                         headers.append((b"x-frame-options", self.frame_options))

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from .. import documents, search
 from ..deps import HandleDep, SearchLogDep, SettingsDep, SynonymsDep
 from ..links import absolute_links, public_base
-from ..models import DocumentOut, HealthOut, SearchOut, SuggestOut, WithinOut
+from ..metrics import record_search
+from ..models import (
+    BUSY,
+    INVALID,
+    NOT_FOUND,
+    DocumentOut,
+    HealthOut,
+    SearchOut,
+    SuggestOut,
+    WithinOut,
+)
+from ..params import PrefixParam, QParam, YearParam
 
 router = APIRouter()
 
-QParam = Annotated[str, Query(min_length=1, max_length=500, description="de zoekvraag")]
+DocId = Annotated[str, Path(description="a document id from a search result", examples=["3f9a2c41d0b7e815"])]
 
 
-@router.get("/search", response_model=SearchOut)
+@router.get(
+    "/search",
+    response_model=SearchOut,
+    summary="Search documents",
+    responses={**INVALID, **BUSY},
+)
 def search_endpoint(
     request: Request,
     q: QParam,
@@ -24,13 +40,22 @@ def search_endpoint(
     settings: SettingsDep,
     synonyms: SynonymsDep,
     search_log: SearchLogDep,
-    type: Literal["blog", "pdf"] | None = None,
-    year: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
-    category: Annotated[str | None, Query(max_length=100)] = None,
-    tag: Annotated[str | None, Query(max_length=100)] = None,
-    sort: Literal["relevance", "date"] = "relevance",
-    page: Annotated[int, Query(ge=1, le=1000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=50)] = 10,
+    type: Annotated[
+        Literal["blog", "pdf", "kennisbank"] | None,
+        Query(description="only web pages (blog), only PDFs (pdf) or only knowledge-base notes (kennisbank)"),
+    ] = None,
+    year: YearParam = None,
+    category: Annotated[
+        str | None, Query(max_length=100, description="only this category", examples=["Wmo"])
+    ] = None,
+    tag: Annotated[
+        str | None, Query(max_length=100, description="only this tag", examples=["wijkteams"])
+    ] = None,
+    sort: Annotated[
+        Literal["relevance", "date"], Query(description="best match first, or newest first")
+    ] = "relevance",
+    page: Annotated[int, Query(ge=1, le=1000, description="page of results, from 1")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=50, description="results per page")] = 10,
     replaces: Annotated[
         str | None,
         Query(
@@ -39,6 +64,9 @@ def search_endpoint(
         ),
     ] = None,
 ) -> dict[str, Any]:
+    """One result per document, best first, with its best passages (a PDF's with their page)
+    and facet counts. When too few documents hold every word, documents with some of them
+    follow (`mode` = "any"); an unknown word is corrected (`ran_query`, `suggestion`)."""
     req = search.SearchRequest(q, type, year, category, tag, sort, page, per_page)
     with handle.use() as snap:
         found = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
@@ -50,25 +78,35 @@ def search_endpoint(
         "sort": sort if sort == "date" else None,
     }
     found["search_id"] = search_log.search(q, found["total"], found["mode"], filters, page, "api", replaces)
+    record_search("api", found["total"])
     return absolute_links(found, public_base(request, settings))
 
 
-@router.get("/suggest", response_model=SuggestOut)
+@router.get(
+    "/suggest",
+    response_model=SuggestOut,
+    summary="Search as you type",
+    responses={**INVALID, **BUSY},
+)
 def suggest_endpoint(
-    request: Request,
-    q: Annotated[str, Query(min_length=1, max_length=100)],
-    handle: HandleDep,
-    settings: SettingsDep,
+    request: Request, q: PrefixParam, handle: HandleDep, settings: SettingsDep
 ) -> dict[str, Any]:
+    """Titles that match what was typed (with their URL) and completions of the last word."""
     with handle.use() as snap:
         found = documents.suggest(snap, q)
     return absolute_links(found, public_base(request, settings))
 
 
-@router.get("/documents/{doc_id}", response_model=DocumentOut)
+@router.get(
+    "/documents/{doc_id}",
+    response_model=DocumentOut,
+    summary="One document",
+    responses={**NOT_FOUND, **INVALID, **BUSY},
+)
 def document_endpoint(
-    request: Request, doc_id: str, handle: HandleDep, settings: SettingsDep
+    request: Request, doc_id: DocId, handle: HandleDep, settings: SettingsDep
 ) -> dict[str, Any]:
+    """Metadata and every passage of one document (for a PDF: its pages)."""
     with handle.use() as snap:
         detail = documents.document_detail(snap, doc_id)
     if detail is None:
@@ -76,24 +114,32 @@ def document_endpoint(
     return absolute_links(detail, public_base(request, settings))
 
 
-@router.get("/documents/{doc_id}/passages", response_model=WithinOut)
+@router.get(
+    "/documents/{doc_id}/passages",
+    response_model=WithinOut,
+    summary="Search within one document",
+    responses={**NOT_FOUND, **INVALID, **BUSY},
+)
 def document_passages_endpoint(
     request: Request,
-    doc_id: str,
+    doc_id: DocId,
     q: QParam,
     handle: HandleDep,
     synonyms: SynonymsDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
+    """Every passage of one document that matches the query, best first, with its page link."""
     with handle.use() as snap:
         found = search.document_passages(snap, doc_id, q, synonyms)
     if found is None:
         raise HTTPException(404, f"Document {doc_id!r} bestaat niet.")
+    record_search("document", found["total"])
     return absolute_links(found, public_base(request, settings))
 
 
-@router.get("/health", response_model=HealthOut)
+@router.get("/health", response_model=HealthOut, summary="Is the index served?")
 def health(handle: HandleDep) -> dict[str, Any]:
+    """What the served index holds; for load balancers and uptime monitors (HEAD works too)."""
     with handle.use() as snap:
         return {
             "status": "ok",

@@ -19,7 +19,9 @@ from indexer.urls import is_safe_link
 from .. import documents, search
 from ..analytics import SEARCH_ID
 from ..deps import HandleDep, SearchLogDep, SettingsDep, SynonymsDep
+from ..metrics import record_search
 from ..page_help import fewer_words, literal_query, main_themes
+from ..params import clean_query, valid_year
 
 router = APIRouter()
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -53,9 +55,9 @@ def search_page(
     search_log: SearchLogDep,
 ) -> Response:
     params = request.query_params
-    q = " ".join(params.get("q", "").split())[:500]
+    q = " ".join(clean_query(params.get("q", "")).split())[:500]
     kind = params.get("type") if params.get("type") in KINDS else None
-    year = params.get("year") if (params.get("year") or "").isdigit() else None
+    year = valid_year(params.get("year"))
     category = params.get("category", "")[:100] or None
     tag = params.get("tag", "")[:100] or None
     sort = "date" if params.get("sort") == "date" else "relevance"
@@ -71,12 +73,16 @@ def search_page(
             within = search.document_passages(snap, doc_id, q, synonyms, limit=50)
             document = documents.document_detail(snap, doc_id) if within else None
             themes = main_themes(snap)
+        if within is not None:
+            record_search("document", within["total"])
     else:
         with handle.use() as snap:
             if q:
                 req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
                 data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
             themes = main_themes(snap)
+        if data is not None:
+            record_search("page", data["total"])
     # `geenlog=1` (the owner page's links, or anyone who asks) records nothing.
     if data is not None and params.get("geenlog") != "1":
         replaces = params.get("replaces", "")
@@ -139,7 +145,11 @@ def search_page(
     )
 
 
-MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 
 
 @lru_cache(maxsize=32)
@@ -202,6 +212,10 @@ def corpus_file(path: str, handle: HandleDep, settings: SettingsDep) -> Response
     with handle.use() as snap:
         root = settings.corpus or Path(str(snap.info.get("corpus_dir", "corpus")))
         served = snap.served_sources
+    if any(ord(c) < 32 or ord(c) == 127 for c in path):
+        # No corpus file is named so (the indexer skips such names), and a NUL would make the
+        # path functions below raise.
+        raise HTTPException(404, "Bestand niet gevonden.")
     base = root.resolve()
     target = (base / path).resolve()
     if (
