@@ -3,13 +3,17 @@
     build_index(settings)  -> IndexReport   every file, into a fresh index
     update_index(settings) -> IndexReport   only new, changed and deleted files
 
-Both write into a new build directory and swap it in at the end (see `store`), so a failure
-at any point leaves the served index as it was. Documents are written in source order, so
-two builds of the same corpus give the same index.
+Both write into a new build directory, verify it (`store.verify_build`: counts and probe
+queries) and only then swap it in (see `store`), so a failure at any point, a killed process
+or a full disk included, leaves the served index as it was. An update first checks the build it
+starts from (checksums and probe queries) and does a full build instead when that one is
+damaged, saying so in its report. Documents are written in source order, so two builds of the
+same corpus give the same index.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,8 +24,11 @@ from typing import Any
 from . import store
 from .config import IndexerSettings
 from .documents import Document, Skip
-from .sources import SourceFile, discover
-from .workers import Outcome, extract_all
+from .errors import IndexStoreError
+from .sources import SourceFile, scan
+from .workers import ExtractionPool, Outcome, extract_all
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 
@@ -40,6 +47,7 @@ class IndexReport:
     added: int = 0
     changed: int = 0
     deleted: int = 0
+    notes: list[str] = field(default_factory=list)  # what the run did differently, and why
 
     @property
     def skipped_files(self) -> list[Skip]:
@@ -54,11 +62,12 @@ class IndexReport:
             "pdf_pages": self.pdf_pages,
             "skipped": [{"source": s.source, "reason": s.reason} for s in self.skips],
             "seconds": round(self.seconds, 3),
+            "notes": list(self.notes),
         }
 
 
 def _in_order(
-    files: list[SourceFile], settings: IndexerSettings, progress: Progress | None
+    files: list[SourceFile], settings: IndexerSettings, progress: Progress | None, pool: ExtractionPool
 ) -> Iterator[Outcome]:
     """Extraction outcomes in source order, as soon as each is available.
 
@@ -68,7 +77,7 @@ def _in_order(
     position = {f.source: n for n, f in enumerate(files)}
     waiting: dict[int, Outcome] = {}
     next_up = 0
-    for done, outcome in enumerate(extract_all(files, settings), start=1):
+    for done, outcome in enumerate(extract_all(files, settings, pool), start=1):
         if progress:
             progress(done, len(files), outcome.file.source)
         waiting[position[outcome.file.source]] = outcome
@@ -78,12 +87,17 @@ def _in_order(
 
 
 def _write(
-    ix: Any, outcomes: Iterable[Outcome], report: IndexReport, manifest: dict[str, Any], delete: list[str]
+    ix: Any,
+    outcomes: Iterable[Outcome],
+    report: IndexReport,
+    manifest: dict[str, Any],
+    delete: list[str],
+    settings: IndexerSettings,
 ) -> None:
-    with store.writer(ix) as w:
+    with store.writer(ix, procs=settings.writer_count, limitmb=settings.writer_memory_mb) as w:
         store.delete_sources(w, delete)
         for outcome in outcomes:
-            entry: dict[str, Any] = {"sha1": outcome.file.sha1, "documents": [], "skips": []}
+            entry: dict[str, Any] = {"sha1": _fingerprint(outcome.file), "documents": [], "skips": []}
             if outcome.extraction is None:
                 entry["skips"].append([outcome.file.source, outcome.reason])
             else:
@@ -96,20 +110,33 @@ def _write(
                 report.slowest = (outcome.file.source, outcome.seconds)
 
 
+def _fingerprint(file: SourceFile) -> str:
+    """The file's SHA-1, or "" when it cannot be read now (it is then extracted again next time)."""
+    try:
+        return file.sha1
+    except OSError:
+        return ""
+
+
 def _doc_summary(doc: Document) -> dict[str, Any]:
     return {"id": doc.id, "passages": len(doc.passages), "pages": doc.pages, "kind": doc.kind}
 
 
 def _finish(
-    build_dir: Path, settings: IndexerSettings, manifest: dict[str, Any], report: IndexReport, started: float
+    build_dir: Path,
+    settings: IndexerSettings,
+    manifest: dict[str, Any],
+    report: IndexReport,
+    started: float,
+    found_skips: list[Skip],
 ) -> IndexReport:
     docs = [d for entry in manifest.values() for d in entry["documents"]]
     report.documents = len(docs)
     report.passages = sum(d["passages"] for d in docs)
     report.pdf_pages = sum(d["pages"] for d in docs if d["kind"] == "pdf")
     report.skips = [Skip(src, reason) for entry in manifest.values() for src, reason in entry["skips"]]
-    report.files = len(manifest)
-    report.seconds = time.monotonic() - started
+    report.skips += found_skips
+    report.files = len(manifest) + len(found_skips)
     store.write_build_info(
         build_dir,
         {
@@ -121,37 +148,65 @@ def _finish(
             "sources": manifest,
         },
     )
+    store.verify_build(build_dir, store.read_build_info(build_dir))
     store.swap(settings.index_dir, build_dir)
+    report.seconds = time.monotonic() - started
     report.index_dir = settings.index_dir
     return report
 
 
-def build_index(settings: IndexerSettings, progress: Progress | None = None) -> IndexReport:
+def build_index(
+    settings: IndexerSettings, progress: Progress | None = None, notes: list[str] | None = None
+) -> IndexReport:
     started = time.monotonic()
-    files = discover(settings.corpus_dir)
-    build_dir = store.new_build_dir(settings.index_dir)
+    files, found_skips = scan(settings.corpus_dir)
+    # The extraction processes start before any index file is open, so they hold none.
+    with ExtractionPool(settings) as pool:
+        build_dir = store.new_build_dir(settings.index_dir)
+        try:
+            report = IndexReport(extracted=len(files), added=len(files), notes=list(notes or []))
+            ix = store.create_index(build_dir, settings.analysis, settings.stemmer, settings.decompound)
+            manifest: dict[str, Any] = {}
+            _write(ix, _in_order(files, settings, progress, pool), report, manifest, [], settings)
+            return _finish(build_dir, settings, manifest, report, started, found_skips)
+        except OSError as exc:
+            store.discard(build_dir)
+            raise store.write_error(build_dir, exc) from exc
+        except BaseException:
+            store.discard(build_dir)
+            raise
+
+
+def base_problem(index_dir: Path) -> str | None:
+    """Why the served build cannot be the base of an update (damaged, unreadable), or None."""
     try:
-        report = IndexReport(extracted=len(files), added=len(files))
-        ix = store.create_index(build_dir, settings.analysis, settings.stemmer, settings.decompound)
-        manifest: dict[str, Any] = {}
-        _write(ix, _in_order(files, settings, progress), report, manifest, delete=[])
-        return _finish(build_dir, settings, manifest, report, started)
-    except BaseException:
-        store.discard(build_dir)
-        raise
+        current = store.resolve(index_dir)
+        info = store.read_build_info(current)
+        problem = store.check_files(current, info)
+        if problem:
+            return problem
+        store.verify_build(current, info)
+    except IndexStoreError as exc:
+        return str(exc)
+    return None
 
 
 def update_index(settings: IndexerSettings, progress: Progress | None = None) -> IndexReport:
-    """Re-extract new and changed files, drop deleted ones; falls back to a build if no index."""
+    """Re-extract new and changed files, drop deleted ones; a full build if there is no sound base."""
     if not settings.index_dir.exists():
         return build_index(settings, progress)
+    problem = base_problem(settings.index_dir)
+    if problem:
+        note = f"the served index is damaged ({problem}): rebuilt every file instead of updating"
+        log.warning("%s", note)
+        return build_index(settings, progress, notes=[note])
     started = time.monotonic()
     current = store.resolve(settings.index_dir)
     info = store.read_build_info(current)
     old: dict[str, Any] = dict(info.get("sources") or {})
-    files = discover(settings.corpus_dir)
+    files, found_skips = scan(settings.corpus_dir)
     present = {f.source for f in files}
-    todo = [f for f in files if f.source not in old or old[f.source]["sha1"] != f.sha1]
+    todo = [f for f in files if f.source not in old or old[f.source]["sha1"] != _fingerprint(f)]
     deleted = [source for source in old if source not in present]
     report = IndexReport(
         extracted=len(todo),
@@ -159,13 +214,17 @@ def update_index(settings: IndexerSettings, progress: Progress | None = None) ->
         changed=sum(1 for f in todo if f.source in old),
         deleted=len(deleted),
     )
-    build_dir = store.copy_build(settings.index_dir)
-    try:
-        manifest = {k: v for k, v in old.items() if k in present}
-        ix = store.open_index_in(build_dir)
-        outcomes = _in_order(todo, settings, progress)
-        _write(ix, outcomes, report, manifest, delete=[f.source for f in todo] + deleted)
-        return _finish(build_dir, settings, manifest, report, started)
-    except BaseException:
-        store.discard(build_dir)
-        raise
+    with ExtractionPool(settings) as pool:
+        build_dir = store.copy_build(settings.index_dir)
+        try:
+            manifest = {k: v for k, v in old.items() if k in present}
+            ix = store.open_index_in(build_dir)
+            outcomes = _in_order(todo, settings, progress, pool)
+            _write(ix, outcomes, report, manifest, [f.source for f in todo] + deleted, settings)
+            return _finish(build_dir, settings, manifest, report, started, found_skips)
+        except OSError as exc:
+            store.discard(build_dir)
+            raise store.write_error(build_dir, exc) from exc
+        except BaseException:
+            store.discard(build_dir)
+            raise
