@@ -90,7 +90,8 @@ class WithinOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: str
+    status: str  # "ok", or "degraded" (HTTP 503) when searches fail or the index is damaged
     documents: int
     passages: int
     built_at: str | None
+    reason: str | None = None  # why degraded; when ok, a newer build that could not be loaded

@@ -56,11 +56,13 @@ def search_page(
     data: dict[str, Any] | None = None
     within: dict[str, Any] | None = None
     document: dict[str, Any] | None = None
-    if q and doc_id:  # "zoek in dit document"
+    with handle.use() as snap:
+        empty = not snap.docs  # nothing to search: the page says the index is still empty
+    if q and doc_id and not empty:  # "zoek in dit document"
         with handle.use() as snap:
             within = search.document_passages(snap, doc_id, q, synonyms, limit=50)
             document = documents.document_detail(snap, doc_id) if within else None
-    elif q:
+    elif q and not empty:
         req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
         with handle.use() as snap:
             data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
@@ -96,6 +98,7 @@ def search_page(
             "page": page,
             "pages": pages,
             "widget_url": widget_url(),
+            "empty": empty,
         },
     )
 
