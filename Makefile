@@ -14,7 +14,7 @@ CORPUS_LIST := $(shell mkdir -p var && find $(CORPUS) -type f 2>/dev/null | sort
 # The index is rebuilt when the corpus or the code that makes it changes.
 INDEXER_FILES := $(shell find indexer -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: run serve index test lint format bench bench-relevance install clean
+.PHONY: run serve index test lint format bench bench-indexing bench-relevance install clean
 
 ## install: create .venv and install the project with its test tools (again when pyproject.toml changes)
 install: $(VENV)/.installed
@@ -59,6 +59,11 @@ tests/browser/node_modules/.installed: tests/browser/package-lock.json
 ## bench: indexing speed, PDF pages/s, query and /suggest latency (prints numbers, asserts nothing)
 bench: $(VENV)/.installed
 	$(PY) -m bench.speed
+
+## bench-indexing: build a synthetic corpus of PASSAGES passages: passages/s, CPU, peak RSS, reader RSS
+PASSAGES ?= 10000
+bench-indexing: $(VENV)/.installed
+	$(PY) -m bench.indexing --passages $(PASSAGES) --serve
 
 ## bench-relevance: nDCG@10, MRR@10, recall@10 of the baseline and the current pipeline
 bench-relevance: $(VENV)/.installed

@@ -119,14 +119,50 @@ def _children_usage() -> tuple[float, float, int]:
     return usage.ru_utime, usage.ru_stime, usage.ru_maxrss
 
 
+def _tree_pss_mb(root: int) -> float:
+    """Proportional set size of a process and all its descendants (shared pages split fairly)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
 def bench_build(root: Path, index: Path, workers: int, extra: list[str]) -> dict[str, float]:
     """One `python -m indexer build` in a child process: wall, CPU, peak RSS, passages/s."""
     user0, sys0, _ = _children_usage()
     started = time.perf_counter()
     command = [sys.executable, "-m", "indexer", "build", str(root), "--index", str(index), "--json"]
-    done = subprocess.run(
-        [*command, "--workers", str(workers), *extra], cwd=REPO, capture_output=True, text=True
+    proc = subprocess.Popen(
+        [*command, "--workers", str(workers), *extra],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    peak_tree = 0.0
+    while proc.poll() is None:
+        peak_tree = max(peak_tree, _tree_pss_mb(proc.pid))
+        time.sleep(0.5)
+    stdout, stderr = proc.communicate()
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     wall = time.perf_counter() - started
     user1, sys1, maxrss = _children_usage()
     if done.returncode != 0:
@@ -140,6 +176,7 @@ def bench_build(root: Path, index: Path, workers: int, extra: list[str]) -> dict
         "sys_s": sys1 - sys0,
         "passages_per_s": passages / wall,
         "peak_rss_mb": maxrss / 1024,
+        "peak_tree_pss_mb": peak_tree,
     }
 
 
@@ -256,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"build: {built['passages']} passages in {built['wall_s']:.1f} s = "
             f"{built['passages_per_s']:.0f} passages/s; CPU user {built['user_s']:.1f} s, "
-            f"sys {built['sys_s']:.1f} s; peak RSS {built['peak_rss_mb']:.0f} MB"
+            f"sys {built['sys_s']:.1f} s; peak RSS {built['peak_rss_mb']:.0f} MB (largest process), "
+            f"{built['peak_tree_pss_mb']:.0f} MB PSS (all its processes together)"
         )
     size = sum(f.stat().st_size for f in index.resolve().iterdir()) / 2**20
     files = sorted(f.name for f in index.resolve().iterdir())
