@@ -228,8 +228,11 @@ def _rss_mb(pid: int) -> dict[str, int]:
     out = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
-        if key in {"VmRSS", "RssAnon", "RssFile", "RssShmem"}:
+        if key in {"VmRSS", "RssAnon", "RssFile"}:
             out[key] = int(value.split()[0]) // 1024
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):  # file pages shared by the workers count once in total
+            out["Pss"] = int(line.split()[1]) // 1024
     return out
 
 
