@@ -230,6 +230,12 @@ class DutchAnalyzer(Tokenizer):  # type: ignore[misc]
 
     def _entry(self, raw: str) -> WordEntry | None:
         word = _fold_cached(raw.lower())
+        if not word.isascii():
+            # Lone surrogates (text decoded with surrogateescape) are no characters, and the
+            # stemmer cannot encode them.
+            word = word.encode("utf-8", "ignore").decode("utf-8")
+            if not word:
+                return DROPPED
         if len(word) > MAX_TOKEN_CHARS:
             return DROPPED
         if self.stop and (len(word) < 2 or word in stopwords()):

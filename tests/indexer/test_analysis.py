@@ -141,9 +141,23 @@ def test_fused_analyzer_equals_the_chain_of_filters_on_the_corpus(
             assert _tokens(fused, text, kwargs) == _tokens(chain, text, kwargs), (text[:80], kwargs)
 
 
+# Lone surrogates crash the single filters' stemmer: the fused one drops them (test below).
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("aeiouënstrdlgkzjbwcé -.,'\n")) | st.characters(), max_size=200))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("aeiouënstrdlgkzjbwcé -.,'\n"))
+        | st.characters(blacklist_categories=("Cs",)),
+        max_size=200,
+    )
+)
 def test_fused_analyzer_equals_the_chain_of_filters_on_any_text(text: str) -> None:
     for config in CHAIN_CONFIGS:
         for kwargs in CALLS:
             assert _tokens(_base(*config), text, kwargs) == _tokens(composed_chain(*config), text, kwargs)
+
+
+def test_lone_surrogates_are_no_characters() -> None:
+    assert analyze("wijk\ud800teams 00\udc80") == ["wijk", stem("teams"), "00"]
+    whole = dutch_analyzer()("00\ud800", tokenize=False, mode="query")
+    assert [t.text for t in whole] == ["00"]
+    assert [t.text for t in dutch_analyzer()("\ud800", tokenize=False, mode="query")] == []
