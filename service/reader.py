@@ -149,11 +149,16 @@ def verify_snapshot(snap: Snapshot, sample: list[tuple[str, int]]) -> str | None
     return None
 
 
+MAX_RETRY_SECONDS = 600.0
+
+
 class IndexHandle:
     """One process's access to the index: a lock, a snapshot, reload on swap, and its health.
 
     A new build is swapped in only when it opens and passes `verify_snapshot`; otherwise the
-    snapshot in use stays (and the failure is retried after `retry_seconds`). A service started
+    snapshot in use stays, and the failed build is tried again after `retry_seconds`, doubling
+    up to `MAX_RETRY_SECONDS` (loading costs a moment under the lock; a damaged build does not
+    heal, and a new build comes with a new path, tried at once). A service started
     on an index that cannot be opened runs without a snapshot: searches get
     `IndexUnavailable` (503) until a good build appears. A snapshot that opens but is damaged is
     served, reported as degraded. A search that fails inside `use()` raises `SearchFailed` and
@@ -167,7 +172,8 @@ class IndexHandle:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._damage: str | None = None  # what is wrong with the snapshot in use (or the lack of one)
-        self._rejected: tuple[str, float, str] | None = None  # (target, when, why) of a failed load
+        # (target, when, why, attempts) of the last build that failed to load or verify
+        self._rejected: tuple[str, float, str, int] | None = None
         self._failure: tuple[float, str] | None = None  # (when, what) of the last failed search
         self._sample: list[tuple[str, int]] = []  # the documents probe queries look up
         self._probe_turn = 0
@@ -176,7 +182,7 @@ class IndexHandle:
             self._snapshot = self._load()
         except IndexUnavailable as exc:
             self._damage = str(exc)
-            self._rejected = (target, time.monotonic(), str(exc))
+            self._rejected = (target, time.monotonic(), str(exc), 1)
             log.error(
                 "index %s cannot be opened: %s; searches answer 503 until a build loads", index_dir, exc
             )
@@ -204,8 +210,12 @@ class IndexHandle:
         if self._snapshot is not None and target == str(self._snapshot.path):
             return
         rejected = self._rejected
-        if rejected and rejected[0] == target and time.monotonic() - rejected[1] < self.retry_seconds:
-            return
+        if rejected and rejected[0] == target:
+            # Without any snapshot, retrying often is all there is to do.
+            attempts = rejected[3] if self._snapshot is not None else 1
+            wait = min(MAX_RETRY_SECONDS, self.retry_seconds * 2 ** (attempts - 1))
+            if time.monotonic() - rejected[1] < wait:
+                return
         try:
             fresh = self._load()
         except IndexUnavailable as exc:
@@ -225,14 +235,18 @@ class IndexHandle:
 
     def _reject(self, target: str, problem: str) -> None:
         # A half-finished swap, a removed or damaged build: keep serving what we have.
-        if not (self._rejected and self._rejected[0] == target):
+        again = self._rejected is not None and self._rejected[0] == target
+        if not again:
             log.warning("index at %s not loaded: %s", target, problem)
-        self._rejected = (target, time.monotonic(), problem)
+        attempts = self._rejected[3] + 1 if self._rejected is not None and again else 1
+        self._rejected = (target, time.monotonic(), problem, attempts)
         if self._snapshot is None:
             self._damage = problem
 
     @contextmanager
     def use(self) -> Iterator[Snapshot]:
+        """The snapshot, under the lock. Raise HTTP errors after the block, not inside it:
+        anything raised inside that is not a ServiceError counts as a failed search."""
         with self._lock:
             self._maybe_reload()
             snap = self._snapshot

@@ -158,3 +158,32 @@ def test_the_search_page_says_the_index_is_still_empty(empty_client: TestClient)
         "built_at": health.json()["built_at"],
         "reason": None,
     }
+
+
+def test_a_rejected_build_is_retried_less_and_less_often(
+    settings: IndexerSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from service.reader import IndexHandle
+
+    handle = IndexHandle(settings.index_dir, retry_seconds=0.2)
+    loads: list[float] = []
+    real_load = IndexHandle._load
+
+    def counted(self: IndexHandle) -> object:
+        loads.append(time.monotonic())
+        return real_load(self)
+
+    monkeypatch.setattr(IndexHandle, "_load", counted)
+    build_index(settings)
+    _damage(settings.index_dir.resolve(), ".pst")
+    started = time.monotonic()
+    while time.monotonic() - started < 2.2:
+        with handle.use() as snap:
+            assert snap.docs  # the old snapshot keeps answering
+        time.sleep(0.01)
+    # Tried at once, then 0.2, 0.4 and 0.8 s apart (the next would be 1.6 s later): four loads,
+    # not one per request.
+    assert len(loads) == 4, [round(t - started, 2) for t in loads]
+    handle.close()
