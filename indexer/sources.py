@@ -92,7 +92,12 @@ def scan(corpus_dir: Path) -> tuple[list[SourceFile], list[Skip]]:
     def ignored(source: str) -> bool:
         return any(fnmatch.fnmatch(source, pattern) for pattern in patterns)
 
-    for folder, dirnames, filenames in os.walk(corpus_dir, followlinks=False):
+    def unreadable(error: OSError) -> None:
+        folder = Path(error.filename or corpus_dir)
+        where = folder.relative_to(corpus_dir).as_posix() if folder.is_relative_to(corpus_dir) else str(folder)
+        skips.append(Skip(printable(where), f"unreadable folder: {error.strerror}"))
+
+    for folder, dirnames, filenames in os.walk(corpus_dir, onerror=unreadable, followlinks=False):
         base = Path(folder)
         relative_folder = base.relative_to(corpus_dir)
         keep_dirs = []

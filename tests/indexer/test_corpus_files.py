@@ -154,3 +154,21 @@ def test_update_sees_the_same_corpus(odd_build: tuple[IndexerSettings, IndexRepo
     report = update_index(settings)
     assert report.extracted == 0 and report.documents == 3
     assert {s.source for s in report.skips} == {s.source for s in built.skips}
+
+
+def test_an_unreadable_folder_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from indexer.sources import scan
+
+    _note(tmp_path / "open" / "a.md", "Open", "openwoord")
+    _note(tmp_path / "dicht" / "b.md", "Dicht", "dichtwoord")
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if str(path).endswith("dicht"):  # what a folder without read permission gives
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    files, skips = scan(tmp_path)
+    assert [f.source for f in files] == ["open/a.md"]
+    assert [(s.source, s.reason) for s in skips] == [("dicht", "unreadable folder: Permission denied")]
