@@ -94,7 +94,9 @@ def scan(corpus_dir: Path) -> tuple[list[SourceFile], list[Skip]]:
 
     def unreadable(error: OSError) -> None:
         folder = Path(error.filename or corpus_dir)
-        where = folder.relative_to(corpus_dir).as_posix() if folder.is_relative_to(corpus_dir) else str(folder)
+        where = (
+            folder.relative_to(corpus_dir).as_posix() if folder.is_relative_to(corpus_dir) else str(folder)
+        )
         skips.append(Skip(printable(where), f"unreadable folder: {error.strerror}"))
 
     for folder, dirnames, filenames in os.walk(corpus_dir, onerror=unreadable, followlinks=False):
