@@ -25,6 +25,7 @@ from . import store
 from .config import IndexerSettings
 from .documents import Document, Skip
 from .errors import IndexStoreError
+from .schema import SCHEMA_VERSION
 from .sources import SourceFile, scan
 from .workers import ExtractionPool, Outcome, extract_all
 
@@ -178,16 +179,21 @@ def build_index(
 
 
 def base_problem(index_dir: Path) -> str | None:
-    """Why the served build cannot be the base of an update (damaged, unreadable), or None."""
+    """Why the served build cannot be the base of an update (damaged, unreadable, another
+    schema), or None."""
     try:
         current = store.resolve(index_dir)
         info = store.read_build_info(current)
+        if info.get("schema_version") != SCHEMA_VERSION:
+            return f"it has schema version {info.get('schema_version')!r}, this code writes {SCHEMA_VERSION}"
         problem = store.check_files(current, info)
         if problem:
             return problem
         store.verify_build(current, info)
     except IndexStoreError as exc:
         return str(exc)
+    except OSError as exc:
+        return f"its files cannot be read: {exc}"
     return None
 
 
@@ -197,7 +203,7 @@ def update_index(settings: IndexerSettings, progress: Progress | None = None) ->
         return build_index(settings, progress)
     problem = base_problem(settings.index_dir)
     if problem:
-        note = f"the served index is damaged ({problem}): rebuilt every file instead of updating"
+        note = f"the served index cannot be updated ({problem}): rebuilt every file instead"
         log.warning("%s", note)
         return build_index(settings, progress, notes=[note])
     started = time.monotonic()

@@ -135,7 +135,8 @@ def test_update_over_a_damaged_index_rebuilds_and_says_so(settings: IndexerSetti
     build_index(settings)
     _damage(settings.index_dir.resolve(), ".pst")
     report = update_index(settings)
-    assert report.notes and "damaged" in report.notes[0] and "rebuilt every file" in report.notes[0]
+    assert report.notes and "cannot be updated (index file " in report.notes[0]
+    assert "does not match its checksum" in report.notes[0] and "rebuilt every file" in report.notes[0]
     assert report.extracted == 7 and report.documents == 5
     fresh = settings.index_dir.resolve()
     info = store.read_build_info(fresh)
@@ -159,8 +160,22 @@ def test_update_over_a_damaged_index_rebuilds_and_says_so(settings: IndexerSetti
         timeout=120,
     )
     assert cli.returncode == 0, cli.stderr
-    assert "note: the served index is damaged (index file " in cli.stdout
-    assert "rebuilt every file instead of updating" in cli.stdout
+    assert "note: the served index cannot be updated (index file " in cli.stdout
+    assert "rebuilt every file instead" in cli.stdout
+
+
+def test_update_over_an_index_of_another_schema_rebuilds(settings: IndexerSettings) -> None:
+    build_index(settings)
+    info_file = settings.index_dir.resolve() / store.BUILD_INFO
+    info_file.write_text(
+        info_file.read_text("utf-8").replace('"schema_version": 3', '"schema_version": 2'), "utf-8"
+    )
+    report = update_index(settings)
+    assert report.notes == [
+        f"the served index cannot be updated (it has schema version 2, this code writes {store.SCHEMA_VERSION}): "
+        "rebuilt every file instead"
+    ]
+    assert store.read_build_info(settings.index_dir.resolve())["schema_version"] == store.SCHEMA_VERSION
 
 
 def test_a_sound_update_does_not_rebuild(settings: IndexerSettings) -> None:
