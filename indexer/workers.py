@@ -5,7 +5,8 @@ stall or kill the build. Files are extracted by `worker_count` long-lived child 
 once per build and given one file at a time over a pipe. Each child runs under an address-space
 limit (RLIMIT_AS); the parent waits at most `file_timeout` seconds for an answer, then kills that
 child and starts a fresh one. A child that dies (the kernel's OOM killer, a segfault in a C
-library) is replaced the same way, and one that ran out of memory retires after answering.
+library) is replaced the same way; one that ran out of memory, or whose address space grew by a
+quarter of the limit, retires after answering, so each file meets (nearly) the whole limit.
 
 Forking once per build instead of once per file matters: a fork copies the page tables of the
 parent, which holds Whoosh's posting buffers, and every later write to a shared page faults.
@@ -26,6 +27,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -34,10 +36,6 @@ from .errors import ExtractionError
 from .extract import Extraction, extract_file
 from .lifeline import Lifeline, lifeline
 from .sources import SourceFile, binary_reason
-
-# A child whose heap grew by more than this retires after its task, so one huge PDF does not leave a
-# bloated process behind for the rest of the build (capped by the memory limit itself).
-RETIRE_RSS_MB = 1024
 
 
 @dataclass(slots=True)
@@ -67,6 +65,15 @@ def _extract_one(file: SourceFile, settings: IndexerSettings) -> tuple[str, Any]
         return "skip", f"error: {type(exc).__name__}: {str(exc)[:200]}"
 
 
+def _address_space() -> int:
+    """Bytes of address space in use (what RLIMIT_AS limits); the peak resident size elsewhere."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+        return pages * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _serve(conn: Connection, line: Lifeline, settings: IndexerSettings) -> None:
     """A child's life: take a file, answer with its extraction, until told to stop."""
     line.attach()
@@ -74,9 +81,9 @@ def _serve(conn: Connection, line: Lifeline, settings: IndexerSettings) -> None:
     # A lower hard limit may already be in force; then that one applies.
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    # ru_maxrss starts at the parent's resident size (shared pages count): measure growth.
-    retire_kb = min(RETIRE_RSS_MB, settings.memory_limit_mb // 2) * 1024
-    retire_kb += resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # The limit is the process's, not the file's: a child whose address space grew by a quarter
+    # of it retires after answering, so the next file gets (nearly) the whole limit again.
+    retire_at = _address_space() + settings.memory_limit_mb * 1024 * 1024 // 4
     while True:
         try:
             file = conn.recv()
@@ -85,9 +92,7 @@ def _serve(conn: Connection, line: Lifeline, settings: IndexerSettings) -> None:
         if file is None:
             return
         status, payload = _extract_one(file, settings)
-        retire = (status == "skip" and payload.startswith("resource limit")) or (
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > retire_kb
-        )
+        retire = (status == "skip" and payload.startswith("resource limit")) or _address_space() > retire_at
         try:
             conn.send((status, payload, retire))
         except Exception as exc:  # e.g. the result could not be pickled

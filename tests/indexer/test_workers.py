@@ -115,3 +115,25 @@ def test_children_die_with_a_killed_parent(tmp_path: Path, mode: str) -> None:
     while any(_alive(p) for p in children) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in children if _alive(p)]
+
+
+def _hoard(path: Path, source: str, settings: IndexerSettings) -> Extraction:
+    if "hoard" in source:
+        _kept.append(bytearray(300 * 1024 * 1024))  # kept: the address space stays grown
+    return Extraction(skips=[Skip(source, f"done by {os.getpid()}")])
+
+
+_kept: list[bytearray] = []
+
+
+def test_a_worker_that_grew_retires_so_the_next_file_meets_the_whole_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("indexer.workers.extract_file", _hoard)
+    settings = IndexerSettings(workers=1, memory_limit_mb=1024)
+    with ExtractionPool(settings) as pool:
+        first = pool.pids()
+        outcomes = list(pool.run(_files(tmp_path, ["a.pdf", "hoard.pdf", "b.pdf"])))
+        assert pool.pids() != first  # replaced after the file that grew it by 300 MB
+    by = {o.file.source: o.extraction.skips[0].reason for o in outcomes if o.extraction}
+    assert by["a.pdf"] == by["hoard.pdf"] != by["b.pdf"]
