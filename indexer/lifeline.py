@@ -37,7 +37,12 @@ class Lifeline:
     write_fd: int
 
     def attach(self) -> None:
-        """In a freshly forked child: end this process as soon as the parent does."""
+        """In a freshly forked child: end this process as soon as the parent does.
+
+        Signals are the parent's business: a child ignores Ctrl-C (the terminal sends it to the
+        whole process group) and dies quietly of SIGTERM, whatever handlers it inherited."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         # The parent must be the pipe's only writer, or its death goes unseen.
         with contextlib.suppress(OSError):
             os.close(self.write_fd)

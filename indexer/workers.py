@@ -95,8 +95,12 @@ def _serve(conn: Connection, line: Lifeline, settings: IndexerSettings) -> None:
         retire = (status == "skip" and payload.startswith("resource limit")) or _address_space() > retire_at
         try:
             conn.send((status, payload, retire))
+        except OSError:  # the parent is gone
+            return
         except Exception as exc:  # e.g. the result could not be pickled
-            conn.send(("skip", f"error: cannot return result: {type(exc).__name__}", True))
+            with contextlib.suppress(OSError):
+                conn.send(("skip", f"error: cannot return result: {type(exc).__name__}", True))
+            return
         if retire:
             return
 

@@ -64,10 +64,12 @@ def _write_segment(
                 conn.send(("ok", None))
             return
     except BaseException as exc:  # hand the failure to the parent, which fails the build
-        try:
-            conn.send(("error", exc))
-        except Exception:
-            conn.send(("error", IndexStoreError(f"index writer failed: {type(exc).__name__}: {exc}")))
+        # Quietly when the parent no longer listens (it failed the build on another error).
+        with contextlib.suppress(Exception):
+            try:
+                conn.send(("error", exc))
+            except Exception:  # an exception that cannot be pickled
+                conn.send(("error", IndexStoreError(f"index writer failed: {type(exc).__name__}: {exc}")))
 
 
 def _warm_up(schema: Any) -> None:
@@ -173,8 +175,9 @@ class ParallelWriter:
 
     def cancel(self) -> None:
         self._stop(kill=True)
-        with contextlib.suppress(Exception):
-            self._main.cancel()
+        if not self._main.is_closed:
+            with contextlib.suppress(Exception):
+                self._main.cancel()
 
     def _stop(self, kill: bool = False) -> None:
         for child in self._children:
@@ -199,12 +202,11 @@ def writer(ix: Any, procs: int = 1, **options: Any) -> Iterator[Any]:
     )
     try:
         yield w
+        w.commit()
     except BaseException:
         with contextlib.suppress(Exception):
             w.cancel()
         raise
-    else:
-        w.commit()
 
 
 def delete_sources(w: Any, sources: Iterable[str]) -> None:
