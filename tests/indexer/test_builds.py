@@ -4,11 +4,14 @@ disk, an empty corpus (issue 8, items 4-6)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -262,3 +265,37 @@ def test_store_errors_name_the_problem(tmp_path: Path) -> None:
         str(error)
         == f"cannot write index build {tmp_path / 'b'}: no space left on the device; the served index is unchanged"
     )
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_an_interrupted_build_says_so_in_one_line_and_leaves_nothing(
+    tmp_path: Path, signal_name: str
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(REPO / "corpus", corpus)
+    pdf = max((corpus / "pdf").glob("*.pdf"), key=lambda p: p.stat().st_size)
+    for n in range(24):
+        shutil.copy(pdf, corpus / "pdf" / f"kopie-{n}.pdf")
+    index = tmp_path / "index"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "build", str(corpus), "--index", str(index)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal would have it
+    )
+    deadline = time.monotonic() + 60
+    while not (store.builds_dir(index).exists() and any(store.builds_dir(index).iterdir())):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    time.sleep(1.0)
+    sig = getattr(signal, signal_name)
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)  # Ctrl-C reaches every process of the group
+    else:
+        proc.send_signal(sig)  # a service manager stops the main process
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == "interrupted; the served index is unchanged\n"
+    assert not index.exists() and not [p for p in store.builds_dir(index).iterdir() if p.is_dir()]
