@@ -24,7 +24,7 @@ INDEXER_FILES := $(shell find indexer -type f -not -path '*/__pycache__/*' 2>/de
 VIEWER := service/viewer
 PDFJS := service/static/pdfjs/VERSION
 
-.PHONY: run serve index sync viewer test lint format bench bench-relevance install clean
+.PHONY: run serve index sync viewer test lint format bench bench-indexing bench-relevance install clean
 
 ## install: create .venv and install the project with its test tools (again when pyproject.toml changes), and the PDF viewer
 install: $(VENV)/.installed $(PDFJS)
@@ -84,6 +84,11 @@ tests/browser/node_modules/.installed: tests/browser/package-lock.json
 ## bench: indexing speed, PDF pages/s, query and /suggest latency (prints numbers, asserts nothing)
 bench: $(VENV)/.installed
 	$(PY) -m bench.speed
+
+## bench-indexing: build a synthetic corpus of PASSAGES passages: passages/s, CPU, peak RSS, reader RSS
+PASSAGES ?= 10000
+bench-indexing: $(VENV)/.installed
+	$(PY) -m bench.indexing --passages $(PASSAGES) --serve
 
 ## bench-relevance: nDCG@10, MRR@10, recall@10 of the baseline and the current pipeline
 bench-relevance: $(VENV)/.installed

@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import re
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -114,6 +115,8 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
             f"update: {report.added} new, {report.changed} changed, {report.deleted} deleted files",
             file=out,
         )
+    for note in report.notes:
+        print(f"note: {note}", file=out)
     whole = report.skipped_files
     print(f"skipped: {len(whole)} files, {len(report.skips) - len(whole)} parts of files", file=out)
     _print_skips(report, out)
@@ -206,8 +209,14 @@ def _run_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _terminated(signum: int, frame: object) -> None:
+    # SIGTERM (a service manager stopping us) unwinds like Ctrl-C: the partial build is removed.
+    raise KeyboardInterrupt
+
+
 def _run_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    signal.signal(signal.SIGTERM, _terminated)
     if args.base_url:
         log.warning("--base-url is ignored: the service makes /files/ links absolute")
     progress = _progress(sys.stderr) if sys.stderr.isatty() else None

@@ -46,6 +46,12 @@ class IndexerSettings(BaseSettings):
     )
     strict: bool = Field(False, description="exit 1 when anything was skipped")
     workers: int = Field(0, ge=0, description="extraction processes; 0 = one per core")
+    writers: int = Field(
+        0, ge=0, description="index writer processes, each writing one segment; 0 = one per core"
+    )
+    writer_memory_mb: int = Field(
+        128, ge=16, description="posting buffer of each index writer before it spills to disk, in MB"
+    )
     file_timeout: float = Field(60.0, gt=0, description="seconds one file may take to extract")
     memory_limit_mb: int = Field(2048, ge=128, description="address-space limit of an extraction process")
     passage_min_words: int = Field(50, ge=5, description="passages are at least this long")
@@ -103,6 +109,10 @@ class IndexerSettings(BaseSettings):
     @property
     def worker_count(self) -> int:
         return self.workers or os.cpu_count() or 1
+
+    @property
+    def writer_count(self) -> int:
+        return self.writers or os.cpu_count() or 1
 
 
 S = TypeVar("S", bound=BaseSettings)

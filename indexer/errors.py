@@ -9,6 +9,7 @@
     │   ├── CorruptFile          the parser gave up; the message carries its reason
     │   ├── NoTextLayer          a scan: pages with images and no text
     │   ├── UnreadableText       text is there but garbled (a font without a Unicode map)
+    │   ├── BinaryContent        a text format (.md, .html …) holding binary bytes
     │   ├── EmptyDocument        nothing searchable left after extraction
     │   └── ResourceLimit        the file took too long or too much memory
     ├── IndexStoreError          the index directory cannot be read or written
@@ -85,6 +86,12 @@ class UnreadableText(ExtractionError):
     """Text is present but garbled, typically a font without a Unicode map."""
 
     reason_prefix = "unreadable text"
+
+
+class BinaryContent(ExtractionError):
+    """A file in a text format (.md, .txt, .html, .xml) whose bytes are not text."""
+
+    reason_prefix = "binary content"
 
 
 class EmptyDocument(ExtractionError):

@@ -5,13 +5,17 @@
     apply_changes(settings, todo, keep, ...) -> IndexReport   a source that lists its own
                                             changes (a synced site, see `sync`)
 
-Both write into a new build directory and swap it in at the end (see `store`), so a failure
-at any point leaves the served index as it was. Documents are written in source order, so
-two builds of the same corpus give the same index.
+All write into a new build directory, verify it (`store.verify_build`: counts and probe
+queries) and only then swap it in (see `store`), so a failure at any point, a killed process
+or a full disk included, leaves the served index as it was. An update first checks the build it
+starts from (checksums and probe queries) and does a full build instead when that one is
+damaged, saying so in its report. Documents are written in source order, so two builds of the
+same corpus give the same index.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,8 +27,12 @@ from typing import Any
 from . import store
 from .config import IndexerSettings
 from .documents import Document, Skip
-from .sources import SourceItem, discover
-from .workers import Outcome, extract_all
+from .errors import IndexStoreError
+from .schema import SCHEMA_VERSION
+from .sources import SourceItem, scan
+from .workers import ExtractionPool, Outcome, extract_all
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 # A skip's source names a part of a file: "x.pdf page 3", "export.xml item 12 …", "note.md field date".
@@ -49,6 +57,7 @@ class IndexReport:
     ocr_pages: int = 0  # scanned pages recognised by Tesseract in this run
     ocr_cached: int = 0  # scanned pages whose text came from the OCR cache
     ocr_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what the run did differently, and why
 
     @property
     def skipped_files(self) -> list[Skip]:
@@ -68,11 +77,12 @@ class IndexReport:
                 "cached": self.ocr_cached,
                 "seconds": round(self.ocr_seconds, 3),
             },
+            "notes": list(self.notes),
         }
 
 
 def _in_order(
-    files: Sequence[SourceItem], settings: IndexerSettings, progress: Progress | None
+    files: Sequence[SourceItem], settings: IndexerSettings, progress: Progress | None, pool: ExtractionPool
 ) -> Iterator[Outcome]:
     """Extraction outcomes in source order, as soon as each is available.
 
@@ -82,7 +92,7 @@ def _in_order(
     position = {f.source: n for n, f in enumerate(files)}
     waiting: dict[int, Outcome] = {}
     next_up = 0
-    for done, outcome in enumerate(extract_all(files, settings), start=1):
+    for done, outcome in enumerate(extract_all(files, settings, pool), start=1):
         if progress:
             progress(done, len(files), outcome.file.source)
         waiting[position[outcome.file.source]] = outcome
@@ -92,12 +102,20 @@ def _in_order(
 
 
 def _write(
-    ix: Any, outcomes: Iterable[Outcome], report: IndexReport, manifest: dict[str, Any], delete: list[str]
+    ix: Any,
+    outcomes: Iterable[Outcome],
+    report: IndexReport,
+    manifest: dict[str, Any],
+    delete: list[str],
+    settings: IndexerSettings,
 ) -> None:
-    with store.writer(ix, purge=bool(delete)) as w:
+    # Deletions purge: Whoosh only marks deleted documents, and their words would stay in the
+    # term lists that suggestions and spelling corrections read.
+    purge = bool(delete)
+    with store.writer(ix, procs=settings.writer_count, purge=purge, limitmb=settings.writer_memory_mb) as w:
         store.delete_sources(w, delete)
         for outcome in outcomes:
-            entry: dict[str, Any] = {"sha1": outcome.file.sha1, "documents": [], "skips": []}
+            entry: dict[str, Any] = {"sha1": _fingerprint(outcome.file), "documents": [], "skips": []}
             if outcome.extraction is None:
                 entry["skips"].append([outcome.file.source, outcome.reason])
             else:
@@ -113,6 +131,14 @@ def _write(
                 report.slowest = (outcome.file.source, outcome.seconds)
 
 
+def _fingerprint(file: SourceItem) -> str:
+    """The item's SHA-1, or "" when it cannot be read now (it is then extracted again next time)."""
+    try:
+        return file.sha1
+    except OSError:
+        return ""
+
+
 def _doc_summary(doc: Document) -> dict[str, Any]:
     return {"id": doc.id, "passages": len(doc.passages), "pages": doc.pages, "kind": doc.kind}
 
@@ -123,6 +149,7 @@ def _finish(
     manifest: dict[str, Any],
     report: IndexReport,
     started: float,
+    found_skips: list[Skip],
     extra: dict[str, Any] | None = None,
 ) -> IndexReport:
     docs = [d for entry in manifest.values() for d in entry["documents"]]
@@ -130,8 +157,8 @@ def _finish(
     report.passages = sum(d["passages"] for d in docs)
     report.pdf_pages = sum(d["pages"] for d in docs if d["kind"] == "pdf")
     report.skips = [Skip(src, reason) for entry in manifest.values() for src, reason in entry["skips"]]
-    report.files = len(manifest)
-    report.seconds = time.monotonic() - started
+    report.skips += found_skips
+    report.files = len(manifest) + len(found_skips)
     store.write_build_info(
         build_dir,
         {
@@ -144,37 +171,70 @@ def _finish(
             **(extra or {}),
         },
     )
+    store.verify_build(build_dir, store.read_build_info(build_dir))
     store.swap(settings.index_dir, build_dir)
+    report.seconds = time.monotonic() - started
     report.index_dir = settings.index_dir
     return report
 
 
-def build_index(settings: IndexerSettings, progress: Progress | None = None) -> IndexReport:
+def build_index(
+    settings: IndexerSettings, progress: Progress | None = None, notes: list[str] | None = None
+) -> IndexReport:
     started = time.monotonic()
-    files = discover(settings.corpus_dir)
-    build_dir = store.new_build_dir(settings.index_dir)
+    files, found_skips = scan(settings.corpus_dir)
+    # The extraction processes start before any index file is open, so they hold none.
+    with ExtractionPool(settings) as pool:
+        build_dir = store.new_build_dir(settings.index_dir)
+        try:
+            report = IndexReport(extracted=len(files), added=len(files), notes=list(notes or []))
+            ix = store.create_index(build_dir, settings.analysis, settings.stemmer, settings.decompound)
+            manifest: dict[str, Any] = {}
+            _write(ix, _in_order(files, settings, progress, pool), report, manifest, [], settings)
+            return _finish(build_dir, settings, manifest, report, started, found_skips)
+        except OSError as exc:
+            store.discard(build_dir)
+            raise store.write_error(build_dir, exc) from exc
+        except BaseException:
+            store.discard(build_dir)
+            raise
+
+
+def base_problem(index_dir: Path) -> str | None:
+    """Why the served build cannot be the base of an update (damaged, unreadable, another
+    schema), or None."""
     try:
-        report = IndexReport(extracted=len(files), added=len(files))
-        ix = store.create_index(build_dir, settings.analysis, settings.stemmer, settings.decompound)
-        manifest: dict[str, Any] = {}
-        _write(ix, _in_order(files, settings, progress), report, manifest, delete=[])
-        return _finish(build_dir, settings, manifest, report, started)
-    except BaseException:
-        store.discard(build_dir)
-        raise
+        current = store.resolve(index_dir)
+        info = store.read_build_info(current)
+        if info.get("schema_version") != SCHEMA_VERSION:
+            return f"it has schema version {info.get('schema_version')!r}, this code writes {SCHEMA_VERSION}"
+        problem = store.check_files(current, info)
+        if problem:
+            return problem
+        store.verify_build(current, info)
+    except IndexStoreError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"its files cannot be read: {exc}"
+    return None
 
 
 def update_index(settings: IndexerSettings, progress: Progress | None = None) -> IndexReport:
-    """Re-extract new and changed files, drop deleted ones; falls back to a build if no index."""
+    """Re-extract new and changed files, drop deleted ones; a full build if there is no sound base."""
     if not settings.index_dir.exists():
         return build_index(settings, progress)
+    problem = base_problem(settings.index_dir)
+    if problem:
+        note = f"the served index cannot be updated ({problem}): rebuilt every file instead"
+        log.warning("%s", note)
+        return build_index(settings, progress, notes=[note])
     started = time.monotonic()
     current = store.resolve(settings.index_dir)
     info = store.read_build_info(current)
     old: dict[str, Any] = dict(info.get("sources") or {})
-    files = discover(settings.corpus_dir)
+    files, found_skips = scan(settings.corpus_dir)
     present = {f.source for f in files}
-    todo = [f for f in files if f.source not in old or old[f.source]["sha1"] != f.sha1]
+    todo = [f for f in files if f.source not in old or old[f.source]["sha1"] != _fingerprint(f)]
     deleted = [source for source in old if source not in present]
     report = IndexReport(
         extracted=len(todo),
@@ -182,16 +242,20 @@ def update_index(settings: IndexerSettings, progress: Progress | None = None) ->
         changed=sum(1 for f in todo if f.source in old),
         deleted=len(deleted),
     )
-    build_dir = store.copy_build(settings.index_dir)
-    try:
-        manifest = {k: v for k, v in old.items() if k in present}
-        ix = store.open_index_in(build_dir)
-        outcomes = _in_order(todo, settings, progress)
-        _write(ix, outcomes, report, manifest, delete=[f.source for f in todo] + deleted)
-        return _finish(build_dir, settings, manifest, report, started)
-    except BaseException:
-        store.discard(build_dir)
-        raise
+    with ExtractionPool(settings) as pool:
+        build_dir = store.copy_build(settings.index_dir)
+        try:
+            manifest = {k: v for k, v in old.items() if k in present}
+            ix = store.open_index_in(build_dir)
+            outcomes = _in_order(todo, settings, progress, pool)
+            _write(ix, outcomes, report, manifest, [f.source for f in todo] + deleted, settings)
+            return _finish(build_dir, settings, manifest, report, started, found_skips)
+        except OSError as exc:
+            store.discard(build_dir)
+            raise store.write_error(build_dir, exc) from exc
+        except BaseException:
+            store.discard(build_dir)
+            raise
 
 
 def apply_changes(
@@ -213,6 +277,9 @@ def apply_changes(
     so a failure leaves the previous state with the previous index.
     """
     started = time.monotonic()
+    problem = None if fresh else base_problem(settings.index_dir)
+    if problem:
+        raise IndexStoreError(f"the served index {settings.index_dir} cannot be updated ({problem})")
     old: dict[str, Any] = {}
     if not fresh:
         old = dict(store.read_build_info(store.resolve(settings.index_dir)).get("sources") or {})
@@ -225,18 +292,23 @@ def apply_changes(
         deleted=sum(1 for source in old if source not in kept and source not in redo),
         unchanged=len(kept),
     )
-    build_dir = store.new_build_dir(settings.index_dir) if fresh else store.copy_build(settings.index_dir)
-    try:
-        if fresh:
-            ix = store.create_index(build_dir, settings.analysis, settings.stemmer, settings.decompound)
-        else:
-            ix = store.open_index_in(build_dir)
-        manifest = dict(kept)
-        outcomes = _in_order(todo, settings, progress)
-        _write(ix, outcomes, report, manifest, delete=[source for source in old if source not in kept])
-        for source, entry in manifest.items():
-            entry.update(state.get(source, {}))
-        return _finish(build_dir, settings, manifest, report, started, extra)
-    except BaseException:
-        store.discard(build_dir)
-        raise
+    with ExtractionPool(settings) as pool:
+        build_dir = store.new_build_dir(settings.index_dir) if fresh else store.copy_build(settings.index_dir)
+        try:
+            if fresh:
+                ix = store.create_index(build_dir, settings.analysis, settings.stemmer, settings.decompound)
+            else:
+                ix = store.open_index_in(build_dir)
+            manifest = dict(kept)
+            outcomes = _in_order(todo, settings, progress, pool)
+            delete = [source for source in old if source not in kept]
+            _write(ix, outcomes, report, manifest, delete, settings)
+            for source, entry in manifest.items():
+                entry.update(state.get(source, {}))
+            return _finish(build_dir, settings, manifest, report, started, [], extra)
+        except OSError as exc:
+            store.discard(build_dir)
+            raise store.write_error(build_dir, exc) from exc
+        except BaseException:
+            store.discard(build_dir)
+            raise

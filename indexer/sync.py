@@ -17,6 +17,7 @@ index built from a folder) starts a fresh index; later ones are incremental.
 from __future__ import annotations
 
 import fcntl
+import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -31,10 +32,12 @@ from .config import IndexerSettings
 from .documents import Skip
 from .errors import ConfigError, IndexStoreError, SyncError
 from .http import Fetcher, Stats, is_web_url
-from .pipeline import IndexReport, apply_changes
+from .pipeline import IndexReport, apply_changes, base_problem
 from .sources.sitemap import sync_sitemap
 from .sources.web import Changes
 from .sources.wordpress import find_api, sync_wordpress
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 
@@ -102,7 +105,12 @@ def sync_lock(index_dir: Path) -> Iterator[None]:
 
 
 def _previous(index_dir: Path) -> dict[str, Any]:
+    """The served build's manifest and sync state; {} (a full sync) when there is no sound one."""
     if not index_dir.exists():
+        return {}
+    problem = base_problem(index_dir)
+    if problem:
+        log.warning("the served index cannot be updated (%s): syncing everything again", problem)
         return {}
     try:
         return store.read_build_info(store.resolve(index_dir))

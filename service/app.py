@@ -20,11 +20,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from .analytics import SearchLog
 from .caching import CacheControlMiddleware
 from .config import ServiceSettings, get_settings
+from .errors import IndexUnavailable, SearchFailed
 from .head import HeadAsGetMiddleware
 from .logs import RequestLogMiddleware
 from .metrics import MetricsMiddleware, record_reload
@@ -45,6 +46,22 @@ FIELD_NAMES = {
     "page": "pagina (page) moet een getal van 1 tot 1000 zijn",
     "per_page": "per_page moet een getal van 1 tot 50 zijn",
 }
+
+UNAVAILABLE = "De zoekindex is tijdelijk niet beschikbaar. Probeer het over een minuut opnieuw."
+FAILED = "Zoeken lukt nu niet door een probleem met de zoekindex. Probeer het later opnieuw."
+UNAVAILABLE_PAGE = """<!DOCTYPE html>
+<html lang="nl"><head><meta charset="utf-8"><title>Zoeken tijdelijk niet beschikbaar</title></head>
+<body><main><h1>Zoeken is tijdelijk niet beschikbaar</h1><p>{message}</p>
+<p><a href="/">Opnieuw proberen</a></p></main></body></html>
+"""
+
+
+def _unavailable(request: Request, message: str) -> Response:
+    """503 with a Dutch message: JSON for the API, a page for the search page."""
+    headers = {"Retry-After": "30"}
+    if request.url.path == "/":
+        return HTMLResponse(UNAVAILABLE_PAGE.format(message=message), status_code=503, headers=headers)
+    return JSONResponse({"detail": message, "message": message}, status_code=503, headers=headers)
 
 
 API_DESCRIPTION = """Full-text search over the blog posts, pages and PDFs of the knowledge site on
@@ -71,9 +88,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         from .highlight import snippet
 
         snippet("warm-up aanbestedingsprocedure", {"aanbested"})
-        with app.state.handle.use() as snap:
-            app.state.synonyms.table(snap.analyzer)
-            log.info("serving %s (%d documents)", settings.index, len(snap.docs))
+        try:
+            with app.state.handle.use() as snap:
+                app.state.synonyms.table(snap.analyzer)
+                log.info("serving %s (%d documents)", settings.index, len(snap.docs))
+        except IndexUnavailable as exc:  # start anyway: /health says why, a good build recovers
+            log.error("serving %s without an index: %s", settings.index, exc)
         app.state.syncer = None
         if settings.sync_interval:
             app.state.syncer = BackgroundSync(settings)
@@ -123,6 +143,14 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             status_code=422,
             content={"detail": detail, "message": "Ongeldige zoekopdracht: " + "; ".join(messages) + "."},
         )
+
+    @app.exception_handler(IndexUnavailable)
+    async def unavailable(request: Request, exc: IndexUnavailable) -> Response:
+        return _unavailable(request, UNAVAILABLE)
+
+    @app.exception_handler(SearchFailed)
+    async def failed(request: Request, exc: SearchFailed) -> Response:
+        return _unavailable(request, FAILED)
 
     app.include_router(api.router)
     app.include_router(pages.router)

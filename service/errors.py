@@ -2,7 +2,8 @@
 
 ServiceError          base
 ├── ConfigError       a bad setting (names the variable and the value)
-├── IndexUnavailable  no index could be opened
+├── IndexUnavailable  no index could be opened (503)
+├── SearchFailed      a search failed on the index in use, e.g. a damaged segment (503)
 ├── BadQuery          a query that cannot be run; `detail` is shown to the visitor (Dutch)
 └── BadSynonym        a synonym line the owner entered on /beheer cannot be added (Dutch)
 """
@@ -20,6 +21,10 @@ class ConfigError(ServiceError):
 
 class IndexUnavailable(ServiceError):
     """The index directory is missing or unreadable."""
+
+
+class SearchFailed(ServiceError):
+    """A search raised inside the index (damaged data, an unreadable file); the message says what."""
 
 
 class BadQuery(ServiceError):

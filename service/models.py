@@ -111,10 +111,16 @@ class WithinOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: str
-    documents: int
-    passages: int
-    built_at: str | None
+    status: str = Field(
+        description='"ok", or "degraded" (HTTP 503) when searches fail or the index is damaged',
+        examples=["ok"],
+    )
+    documents: int = Field(description="documents in the served index")
+    passages: int = Field(description="passages in the served index")
+    built_at: str | None = Field(description="when the served build was made (ISO 8601)")
+    reason: str | None = Field(
+        None, description="why degraded; when ok, a newer build that could not be loaded, if any"
+    )
 
 
 # --- errors ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,10 +59,12 @@ def running_service(
     workers: int = 1,
     env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
+    ready: tuple[str, ...] = ("ok",),
 ) -> Iterator[str]:
     """`python -m service` on 127.0.0.1:port until the block ends; yields its base URL.
 
-    `env` adds variables to the service's environment; `args` adds command-line flags."""
+    `env` adds variables to the service's environment; `args` adds command-line flags; it is up
+    once /health reports a status in `ready` ("degraded" comes with HTTP 503)."""
     url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable,
@@ -85,7 +88,10 @@ def running_service(
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    if get_json(f"{url}/health")["status"] == "ok":
+                    if get_json(f"{url}/health")["status"] in ready:
+                        break
+                except urllib.error.HTTPError as err:
+                    if json.loads(err.read() or b"{}").get("status") in ready:
                         break
                 except OSError:
                     pass

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from ..config import IndexerSettings
 from ..extract import Extraction
-from .folder import SourceFile, discover
+from .folder import SourceFile, binary_reason, discover, scan
 
 
 class SourceItem(Protocol):
@@ -31,4 +31,4 @@ class SourceItem(Protocol):
     def extract(self, settings: IndexerSettings) -> Extraction: ...
 
 
-__all__ = ["SourceFile", "SourceItem", "discover"]
+__all__ = ["SourceFile", "SourceItem", "binary_reason", "discover", "scan"]

@@ -104,6 +104,7 @@ class DownloadedItem:
             # A page's canonical URL counts when it is on the site; anything else is the URL we read.
             if self.kind == "pdf" or not (is_web_url(doc.url) and host_key(doc.url) == host_key(self.source)):
                 doc.url = self.source
+            doc.file = ""  # the site's own file: this service never serves it at /files/
             doc.published = doc.published or parse_date(self.published)
         return extraction
 

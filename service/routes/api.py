@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from .. import documents, search
 from ..deps import HandleDep, SearchLogDep, SettingsDep, SynonymsDep
@@ -137,13 +138,22 @@ def document_passages_endpoint(
     return absolute_links(found, public_base(request, settings))
 
 
-@router.get("/health", response_model=HealthOut, summary="Is the index served?")
-def health(handle: HandleDep) -> dict[str, Any]:
-    """What the served index holds; for load balancers and uptime monitors (HEAD works too)."""
-    with handle.use() as snap:
-        return {
-            "status": "ok",
-            "documents": len(snap.docs),
-            "passages": snap.passages,
-            "built_at": snap.info.get("built_at"),
-        }
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    summary="Is the index served?",
+    responses={503: {"model": HealthOut, "description": "degraded: searches fail or the index is damaged"}},
+)
+def health(handle: HandleDep) -> JSONResponse:
+    """A real probe query on the served index; 503 with the reason when searches cannot be trusted
+    (for load balancers and uptime monitors; HEAD works too)."""
+    state = handle.health()
+    snap = state.snapshot
+    body = HealthOut(
+        status="ok" if state.ok else "degraded",
+        documents=len(snap.docs) if snap else 0,
+        passages=snap.passages if snap else 0,
+        built_at=snap.info.get("built_at") if snap else None,
+        reason=state.reason,
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if state.ok else 503)

@@ -68,7 +68,9 @@ def search_page(
     within: dict[str, Any] | None = None
     document: dict[str, Any] | None = None
     search_id: str | None = None
-    if q and doc_id:  # "zoek in dit document"
+    with handle.use() as snap:
+        empty = not snap.docs  # nothing to search: the page says the index is still empty
+    if q and doc_id and not empty:  # "zoek in dit document"
         with handle.use() as snap:
             within = search.document_passages(snap, doc_id, q, synonyms, limit=50)
             document = documents.document_detail(snap, doc_id) if within else None
@@ -77,7 +79,7 @@ def search_page(
             record_search("document", within["total"])
     else:
         with handle.use() as snap:
-            if q:
+            if q and not empty:
                 req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
                 data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
             themes = main_themes(snap)
@@ -141,6 +143,7 @@ def search_page(
             "page": page,
             "pages": pages,
             "widget_url": widget_url(),
+            "empty": empty,
         },
     )
 

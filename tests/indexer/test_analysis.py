@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import analyze, dutch_analyzer, spelling_analyzer, stem
+from indexer.analysis import _base, analyze, composed_chain, dutch_analyzer, spelling_analyzer, stem
 from indexer.compounds import split
 from indexer.text import clean_text
+
+from ..conftest import REPO
 
 
 def terms(text: str, mode: str = "query") -> list[str]:
@@ -91,3 +95,69 @@ def test_analysis_never_fails(text: str) -> None:
     for mode in ("index", "query"):
         out = analyze(text, mode=mode)
         assert all(isinstance(t, str) and t for t in out)
+
+
+# --- the fused chain (DutchAnalyzer) gives exactly what the single filters give -----------
+
+CHAIN_CONFIGS = [
+    ("dutch", True, True),
+    ("dutch_porter", True, True),
+    ("dutch", False, True),
+    (None, False, False),
+]
+CALLS = [
+    {"mode": "index", "positions": True},
+    {"mode": "query"},
+    {"mode": "index", "chars": True, "removestops": False},
+    {"mode": "query", "positions": True, "removestops": False},
+    {"mode": "index", "positions": True, "chars": True, "start_pos": 5, "start_char": 3},
+    {"mode": "query", "tokenize": False, "positions": True},
+]
+
+
+def _tokens(analyzer: object, text: str, kwargs: dict[str, object]) -> list[tuple[object, ...]]:
+    assert callable(analyzer)
+    return [
+        (t.text, t.stopped, t.boost, t.pos if kwargs.get("positions") else None)
+        + ((t.startchar, t.endchar) if kwargs.get("chars") else ())
+        for t in analyzer(text, **kwargs)
+    ]
+
+
+def _corpus_texts() -> list[str]:
+    paths = sorted(p for p in (REPO / "corpus").rglob("*") if p.suffix in {".md", ".html", ".txt"})
+    return [p.read_text(encoding="utf-8", errors="replace") for p in paths]
+
+
+@pytest.mark.parametrize("config", CHAIN_CONFIGS)
+def test_fused_analyzer_equals_the_chain_of_filters_on_the_corpus(
+    config: tuple[str | None, bool, bool],
+) -> None:
+    fused = pickle.loads(pickle.dumps(_base(*config)))  # as the index stores it
+    chain = composed_chain(*config)
+    extra = ["Dé cliënt-coöperatie ﬁets " + "x" * 50 + " de het", "De", "x" * 45, ""]
+    for text in [*_corpus_texts(), *extra]:
+        for kwargs in CALLS:
+            assert _tokens(fused, text, kwargs) == _tokens(chain, text, kwargs), (text[:80], kwargs)
+
+
+# Lone surrogates crash the single filters' stemmer: the fused one drops them (test below).
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("aeiouënstrdlgkzjbwcé -.,'\n"))
+        | st.characters(blacklist_categories=("Cs",)),
+        max_size=200,
+    )
+)
+def test_fused_analyzer_equals_the_chain_of_filters_on_any_text(text: str) -> None:
+    for config in CHAIN_CONFIGS:
+        for kwargs in CALLS:
+            assert _tokens(_base(*config), text, kwargs) == _tokens(composed_chain(*config), text, kwargs)
+
+
+def test_lone_surrogates_are_no_characters() -> None:
+    assert analyze("wijk\ud800teams 00\udc80") == ["wijk", stem("teams"), "00"]
+    whole = dutch_analyzer()("00\ud800", tokenize=False, mode="query")
+    assert [t.text for t in whole] == ["00"]
+    assert [t.text for t in dutch_analyzer()("\ud800", tokenize=False, mode="query")] == []

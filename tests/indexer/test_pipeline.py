@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import IndexerSettings, IndexReport, build_index, store, update_index
+from indexer import IndexerError, IndexerSettings, IndexReport, build_index, store, update_index
 from indexer.config import load_settings
 from indexer.errors import ConfigError
 
@@ -51,11 +51,12 @@ def test_failed_build_leaves_served_index_intact(
         raise OSError("disk full")
 
     monkeypatch.setattr(store, "add_document", explode)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(IndexerError, match="disk full; the served index is unchanged"):
         build_index(settings)
     assert settings.index_dir.resolve() == before
     assert store.read_build_info(before)["documents"] == 5
-    assert len(list(store.builds_dir(settings.index_dir).iterdir())) == 1  # the failed build is gone
+    builds = [p for p in store.builds_dir(settings.index_dir).iterdir() if p.is_dir()]
+    assert builds == [before]  # the failed build is gone
 
 
 def test_update_handles_new_changed_and_deleted_files(

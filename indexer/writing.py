@@ -1,0 +1,270 @@
+"""Writing documents into a build: one Whoosh writer, or several processes writing a segment each.
+
+    with writer(ix, procs=2) as w:       # store.writer: the same function
+        delete_sources(w, ["old.md"])
+        add_document(w, doc)
+
+Analysis and posting lists cost most of a build's CPU and Whoosh writes from one thread. With
+`procs` > 1 the documents go, in batches of `BATCH_DOCS` taken in turn, to `procs` writer
+processes that each write one segment of the build (Whoosh's `multisegment` layout: no final
+merge); the parent keeps the index lock, applies deletions and merges old segments, then writes
+the table of contents naming every segment. Batches are dealt out by position, not by who is
+free, so the same corpus gives the same index. Whoosh's own `MpWriter(procs=…)` deals them to
+whichever process is free and its processes outlive a killed parent; measured on 10,000
+passages, its merging variant costs more CPU in total than one writer.
+
+Segments are written as separate files rather than one compound file per segment: Whoosh copies
+each part of a compound file into the heap of every process that opens it (see
+`store.MappedStorage` for how the service reads separate files in place).
+
+Writer processes end with their parent (`lifeline`) and report errors (a full disk) back to it;
+a writer that dies fails the build, which the pipeline then discards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.writing import IndexWriter, SegmentWriter
+
+from .documents import Document
+from .errors import IndexStoreError
+from .lifeline import Lifeline, lifeline
+
+BATCH_DOCS = 16  # documents per message to a writer process
+DEFAULT_OPTIONS: dict[str, Any] = {"limitmb": 256, "compound": False}
+
+
+def _write_segment(
+    conn: Connection, line: Lifeline, folder: str, indexname: str, options: dict[str, Any]
+) -> None:
+    """A writer process: add the documents it is sent, then finish its segment and send it back."""
+    line.attach()
+    try:
+        ix = whoosh_index.open_dir(folder, indexname=indexname)
+        w = SegmentWriter(ix, _lk=False, **options)  # the parent holds the index lock
+        while True:
+            kind, payload = conn.recv()
+            if kind == "docs":
+                for doc in payload:
+                    _add(w, doc)
+                continue
+            if kind == "commit" and w._added:
+                # Not w._finish(): the writers share one temporary folder the parent removes.
+                conn.send(("ok", w._finalize_segment()))
+            else:
+                w._close_segment()
+                conn.send(("ok", None))
+            return
+    except BaseException as exc:  # hand the failure to the parent, which fails the build
+        # Quietly when the parent no longer listens (it failed the build on another error).
+        with contextlib.suppress(Exception):
+            try:
+                conn.send(("error", exc))
+            except Exception:  # an exception that cannot be pickled
+                conn.send(("error", IndexStoreError(f"index writer failed: {type(exc).__name__}: {exc}")))
+
+
+def _warm_up(schema: Any) -> None:
+    """Load the stemmer and the compound lexicon once, before forking: the writers share them."""
+    for name in schema.names():
+        analyzer = getattr(schema[name], "analyzer", None)
+        if analyzer is not None:
+            for _ in analyzer("aanbestedingsprocedures gemeenten", mode="index"):
+                pass
+
+
+@dataclass(slots=True)
+class _Child:
+    process: Any  # multiprocessing.Process
+    conn: Connection
+
+
+class ParallelWriter:
+    """`procs` processes writing one segment each, dealt documents in turn (see the module doc)."""
+
+    def __init__(self, ix: Any, procs: int, **options: Any) -> None:
+        options = {**DEFAULT_OPTIONS, **options}
+        self._main: SegmentWriter = ix.writer(**options)  # the lock, deletions, old segments
+        self._children: list[_Child] = []
+        self._batch: list[Document] = []
+        self._turn = 0
+        ctx = multiprocessing.get_context("fork")
+        line = lifeline()
+        _warm_up(ix.schema)
+        try:
+            for _ in range(procs):
+                parent_end, child_end = ctx.Pipe(duplex=True)
+                process = ctx.Process(
+                    target=_write_segment,
+                    args=(child_end, line, ix.storage.folder, ix.indexname, options),
+                    daemon=True,
+                    name="vindplaats-write",
+                )
+                process.start()
+                child_end.close()
+                self._children.append(_Child(process, parent_end))
+        except BaseException:
+            self.cancel()
+            raise
+
+    def add(self, doc: Document) -> None:
+        self._batch.append(doc)
+        if len(self._batch) >= BATCH_DOCS:
+            self._flush()
+
+    def delete_by_term(self, fieldname: str, text: str) -> None:
+        self._main.delete_by_term(fieldname, text)
+
+    def _flush(self) -> None:
+        if not self._batch:
+            return
+        child = self._children[self._turn]
+        self._turn = (self._turn + 1) % len(self._children)
+        self._send(child, ("docs", self._batch))
+        self._batch = []
+
+    def _send(self, child: _Child, message: tuple[str, Any]) -> None:
+        try:
+            child.conn.send(message)
+        except OSError:
+            raise self._failure(child) from None
+
+    def _failure(self, child: _Child) -> BaseException:
+        """The error a writer process reported, or why it is gone."""
+        with contextlib.suppress(EOFError, OSError):
+            if child.conn.poll(5):
+                status, payload = child.conn.recv()
+                if status == "error" and isinstance(payload, BaseException):
+                    return payload
+        child.process.join(timeout=5)
+        return IndexStoreError(
+            f"index writer process ended unexpectedly (exit code {child.process.exitcode})"
+        )
+
+    def commit(self) -> None:
+        self._flush()
+        for child in self._children:
+            self._send(child, ("commit", None))
+        segments = []
+        for child in self._children:
+            try:
+                status, payload = child.conn.recv()
+            except (EOFError, OSError):
+                raise self._failure(child) from None
+            if status == "error":
+                raise payload
+            if payload is not None:
+                segments.append(payload)
+        main = self._main
+        final = main._merge_segments(None, None, None)
+        if main._added:
+            final.append(main._finalize_segment())
+        else:
+            main._close_segment()
+        main._commit_toc(final + segments)
+        main._finish()
+        self._stop()
+
+    def cancel(self) -> None:
+        self._stop(kill=True)
+        if not self._main.is_closed:
+            with contextlib.suppress(Exception):
+                self._main.cancel()
+
+    def _stop(self, kill: bool = False) -> None:
+        for child in self._children:
+            if kill:
+                child.process.kill()
+            child.conn.close()
+            child.process.join(timeout=10)
+            if child.process.is_alive():
+                child.process.kill()
+                child.process.join(timeout=5)
+        self._children = []
+
+
+Writer = IndexWriter | ParallelWriter
+
+
+@contextmanager
+def writer(ix: Any, procs: int = 1, purge: bool = False, **options: Any) -> Iterator[Any]:
+    """A writer that commits on success and cancels on any error (`procs` > 1: ParallelWriter).
+
+    With `purge` all segments are merged after the commit: Whoosh only marks deleted documents,
+    and their words would stay in the term lists that suggestions and spelling corrections read
+    (a deleted or unpublished post's words must not be suggested)."""
+    w: Any = (
+        ParallelWriter(ix, procs, **options) if procs > 1 else ix.writer(**{**DEFAULT_OPTIONS, **options})
+    )
+    try:
+        yield w
+        w.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            w.cancel()
+        raise
+    if purge:
+        ix.writer(**{**DEFAULT_OPTIONS, **options}).commit(optimize=True)
+
+
+def delete_sources(w: Any, sources: Iterable[str]) -> None:
+    for source in sources:
+        w.delete_by_term("source", source)
+
+
+def add_document(w: Any, doc: Document) -> int:
+    """Write one document's doc record and passage records; returns the passage count."""
+    if isinstance(w, ParallelWriter):
+        w.add(doc)
+        return len(doc.passages)
+    return _add(w, doc)
+
+
+def _add(w: IndexWriter, doc: Document) -> int:
+    common: dict[str, Any] = {
+        "doc_id": doc.id,
+        "source": doc.source,
+        "kind": doc.kind,
+        "year": str(doc.published.year) if doc.published else "",
+        "published": doc.published.isoformat() if doc.published else "",
+        "category": ",".join(c.replace(",", " ") for c in doc.categories),
+        "tag": ",".join(t.replace(",", " ") for t in doc.tags),
+        "url": doc.url,
+    }
+    headings = list(dict.fromkeys(p.heading for p in doc.passages if p.heading))
+    w.add_document(
+        id=doc.id,
+        record="doc",
+        title=doc.title,
+        headings="\n".join(headings),
+        meta=" ; ".join(doc.categories + doc.tags),
+        # The vocabulary for corrections counts documents, so it is indexed once per document
+        # rather than per passage: half the postings of a build.
+        spell=doc.title + "\n" + doc.body,
+        author=doc.author,
+        summary=doc.summary,
+        pages=doc.pages,
+        file=doc.file,
+        **common,
+    )
+    for n, passage in enumerate(doc.passages):
+        w.add_document(
+            id=f"{doc.id}:{n}",
+            record="passage",
+            content=passage.text,
+            headings=passage.heading,
+            page=passage.page if passage.page is not None else 0,
+            start=passage.start,
+            end=passage.end,
+            ocr=passage.ocr,
+            **common,
+        )
+    return len(doc.passages)

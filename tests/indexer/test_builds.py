@@ -1,0 +1,301 @@
+"""Builds on disk: pruning after killed builds, verification before the swap, damaged bases, a full
+disk, an empty corpus (issue 8, items 4-6)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer import IndexerError, IndexerSettings, IndexReport, build_index, store, update_index
+from indexer.errors import IndexStoreError
+
+from ..conftest import REPO
+
+
+@pytest.fixture
+def settings(tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path) -> IndexerSettings:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(tiny_build[0].corpus_dir, corpus)
+    return IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "idx" / "index", workers=2)
+
+
+def _builds(settings: IndexerSettings) -> set[Path]:
+    return {p.resolve() for p in store.builds_dir(settings.index_dir).iterdir() if p.is_dir()}
+
+
+def _abandoned_build(settings: IndexerSettings) -> Path:
+    """A build left behind by a process that died while writing it (its marker is unlocked)."""
+    code = textwrap.dedent(
+        f"""
+        import os
+        from pathlib import Path
+        from indexer import store
+        path = store.new_build_dir(Path({str(settings.index_dir)!r}))
+        (path / "MAIN_half.pst").write_bytes(b"x" * 1000)
+        print(path)
+        os._exit(9)  # like kill -9: no cleanup
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    return Path(done.stdout.strip()).resolve()
+
+
+@contextlib.contextmanager
+def _running_build(settings: IndexerSettings) -> Iterator[Path]:
+    """A build being written right now by another (live) process."""
+    code = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from indexer import store
+        print(store.new_build_dir(Path({str(settings.index_dir)!r})), flush=True)
+        sys.stdin.read()
+        """
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        yield Path(proc.stdout.readline().strip()).resolve()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_pruning_keeps_the_served_build_and_the_one_before(settings: IndexerSettings) -> None:
+    build_index(settings)
+    first = settings.index_dir.resolve()
+    build_index(settings)
+    served = settings.index_dir.resolve()
+    partial = _abandoned_build(settings)  # newer than the served build
+    assert _builds(settings) == {first, served, partial}
+    build_index(settings)
+    newest = settings.index_dir.resolve()
+    # The build served a moment before stays (a service may be reading it); the partial one goes.
+    assert _builds(settings) == {served, newest}
+    for _ in range(3):
+        build_index(settings)
+    assert len(_builds(settings)) == 2  # old builds do not pile up
+
+
+def test_a_build_in_progress_elsewhere_is_left_alone(settings: IndexerSettings) -> None:
+    build_index(settings)
+    with _running_build(settings) as running:
+        build_index(settings)
+        build_index(settings)
+        assert running in _builds(settings)
+    build_index(settings)
+    assert running not in _builds(settings) and len(_builds(settings)) == 2
+
+
+def test_every_build_is_verified_before_the_swap(
+    settings: IndexerSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_index(settings)
+    served = settings.index_dir.resolve()
+    real_write = store.write_build_info
+
+    def claim_more(build_dir: Path, info: dict[str, object]) -> None:
+        # What a writer that lost documents would look like: build.json promises more.
+        sources = info["sources"]
+        assert isinstance(sources, dict)
+        sources["ghost.md"] = {
+            "sha1": "",
+            "skips": [],
+            "documents": [{"id": "ghost", "passages": 2, "pages": 0, "kind": "blog"}],
+        }
+        real_write(build_dir, info)
+
+    monkeypatch.setattr(store, "write_build_info", claim_more)
+    with pytest.raises(IndexStoreError, match=r"holds \d+ records, \d+ were written"):
+        build_index(settings)
+    assert settings.index_dir.resolve() == served
+    assert _builds(settings) == {served}
+
+
+def _damage(build: Path, suffix: str) -> None:
+    """Overwrite the middle of one index file in place (same size: only its checksum tells)."""
+    target = next(p for p in build.iterdir() if p.name.endswith(suffix))
+    size = target.stat().st_size
+    with target.open("r+b") as fh:
+        fh.seek(size // 4)
+        fh.write(b"\xa5" * (size // 2))
+
+
+def test_update_over_a_damaged_index_rebuilds_and_says_so(settings: IndexerSettings) -> None:
+    build_index(settings)
+    _damage(settings.index_dir.resolve(), ".pst")
+    report = update_index(settings)
+    assert report.notes and "cannot be updated (index file " in report.notes[0]
+    assert "does not match its checksum" in report.notes[0] and "rebuilt every file" in report.notes[0]
+    assert report.extracted == 7 and report.documents == 5
+    fresh = settings.index_dir.resolve()
+    info = store.read_build_info(fresh)
+    assert store.check_files(fresh, info) is None
+    store.verify_build(fresh, info)  # the new build answers probe queries
+    # And it said so on the command line.
+    _damage(fresh, ".trm")
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "indexer",
+            "update",
+            str(settings.corpus_dir),
+            "--index",
+            str(settings.index_dir),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "note: the served index cannot be updated (index file " in cli.stdout
+    assert "rebuilt every file instead" in cli.stdout
+
+
+def test_update_over_an_index_of_another_schema_rebuilds(settings: IndexerSettings) -> None:
+    build_index(settings)
+    info_file = settings.index_dir.resolve() / store.BUILD_INFO
+    info_file.write_text(
+        info_file.read_text("utf-8").replace('"schema_version": 3', '"schema_version": 2'), "utf-8"
+    )
+    report = update_index(settings)
+    assert report.notes == [
+        f"the served index cannot be updated (it has schema version 2, this code writes {store.SCHEMA_VERSION}): "
+        "rebuilt every file instead"
+    ]
+    assert store.read_build_info(settings.index_dir.resolve())["schema_version"] == store.SCHEMA_VERSION
+
+
+def test_a_sound_update_does_not_rebuild(settings: IndexerSettings) -> None:
+    build_index(settings)
+    report = update_index(settings)
+    assert report.notes == [] and report.extracted == 0
+
+
+def test_an_empty_corpus_makes_an_empty_index(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    settings = IndexerSettings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", workers=1)
+    report = build_index(settings)
+    assert report.documents == 0 and settings.index_dir.is_symlink()
+    assert update_index(settings).notes == []  # an empty index is a sound base
+
+
+def _cli_build(corpus: Path, index: Path, file_limit: int | None = None) -> subprocess.CompletedProcess[str]:
+    def limit() -> None:
+        if file_limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
+
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", "build", str(corpus), "--index", str(index)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limit,
+    )
+
+
+def _assert_refused_cleanly(
+    done: subprocess.CompletedProcess[str], index: Path, served: Path, problem: str
+) -> None:
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert lines[0].startswith("error: cannot write index build ") and problem in lines[0]
+    assert lines[0].endswith("the served index is unchanged")
+    assert index.resolve() == served
+    info = store.read_build_info(served)
+    assert store.check_files(served, info) is None
+    store.verify_build(served, info)
+    assert {p.resolve() for p in store.builds_dir(index).iterdir() if p.is_dir()} == {served}
+
+
+def test_a_file_size_limit_fails_in_one_line_and_keeps_the_index(tiny_corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    assert _cli_build(tiny_corpus, index).returncode == 0
+    served = index.resolve()
+    # The repository's corpus makes index files far larger than 64 KB: EFBIG mid-build.
+    done = _cli_build(REPO / "corpus", index, file_limit=64 * 1024)
+    _assert_refused_cleanly(done, index, served, "file too large for the file-size limit")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MB file system (tmpfs): needs root and mount rights, else the test is skipped."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_fails_in_one_line_and_keeps_the_index(tiny_corpus: Path, small_disk: Path) -> None:
+    index = small_disk / "index"
+    assert _cli_build(tiny_corpus, index).returncode == 0  # ~110 KB: fits
+    served = index.resolve()
+    done = _cli_build(REPO / "corpus", index)  # ~2.6 MB: does not
+    _assert_refused_cleanly(done, index, served, "no space left on the device")
+
+
+def test_store_errors_name_the_problem(tmp_path: Path) -> None:
+    error = store.write_error(tmp_path / "b", OSError(28, "No space left on device"))
+    assert isinstance(error, IndexerError)
+    assert (
+        str(error)
+        == f"cannot write index build {tmp_path / 'b'}: no space left on the device; the served index is unchanged"
+    )
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_an_interrupted_build_says_so_in_one_line_and_leaves_nothing(
+    tmp_path: Path, signal_name: str
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(REPO / "corpus", corpus)
+    pdf = max((corpus / "pdf").glob("*.pdf"), key=lambda p: p.stat().st_size)
+    for n in range(24):
+        shutil.copy(pdf, corpus / "pdf" / f"kopie-{n}.pdf")
+    index = tmp_path / "index"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "build", str(corpus), "--index", str(index)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal would have it
+    )
+    deadline = time.monotonic() + 60
+    while not (store.builds_dir(index).exists() and any(store.builds_dir(index).iterdir())):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    time.sleep(1.0)
+    sig = getattr(signal, signal_name)
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)  # Ctrl-C reaches every process of the group
+    else:
+        proc.send_signal(sig)  # a service manager stops the main process
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == "interrupted; the served index is unchanged\n"
+    assert not index.exists() and not [p for p in store.builds_dir(index).iterdir() if p.is_dir()]
