@@ -7,12 +7,17 @@ Configurations, each a fresh build of corpus/:
 * current: the Vindplaats pipeline as served;
 * ablations of the current pipeline, one choice changed at a time, to measure each choice.
 
+To guard against tuning for the judged set, queries fall into two halves by a stable hash of
+their text: a *tuning* half to look at while changing the ranking, and a *held-out* half that
+only confirms; both are printed, and a change that helps only the tuning half is not general.
+
 A judged target is a document URL, or `source#page=N` for a PDF page: a PDF result counts
 for the page of its best passage. Metrics come from `ir-measures` (trec_eval's definitions).
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import tempfile
 import tomllib
@@ -62,6 +67,15 @@ def load_queries() -> list[dict[str, Any]]:
     data = tomllib.loads(QUERIES.read_text(encoding="utf-8"))
     queries: list[dict[str, Any]] = data["query"]
     return queries
+
+
+def half(query: str) -> str:
+    """ "tuning" or "held-out", from a stable hash of the query text."""
+    return "tuning" if hashlib.sha1(query.encode("utf-8")).digest()[0] % 2 == 0 else "held-out"
+
+
+def _mean(per_query: dict[str, dict[str, float]], ids: list[str]) -> dict[str, float]:
+    return {name: sum(per_query[i].get(name, 0.0) for i in ids) / max(1, len(ids)) for name in NAMES.values()}
 
 
 def qrels(queries: list[dict[str, Any]]) -> list[Any]:
@@ -164,14 +178,15 @@ def evaluate(config: Config, queries: list[dict[str, Any]], tmp: Path) -> dict[s
     per_query: dict[str, dict[str, float]] = defaultdict(dict)
     for metric in ir_measures.iter_calc(MEASURES, judged, run):
         per_query[metric.query_id][NAMES[str(metric.measure)]] = metric.value
-    by_kind: dict[str, dict[str, float]] = {}
-    kinds = sorted({q["kind"] for q in queries})
-    for kind in kinds:
-        ids = [str(n) for n, q in enumerate(queries) if q["kind"] == kind]
-        by_kind[kind] = {
-            name: sum(per_query[i].get(name, 0.0) for i in ids) / len(ids) for name in NAMES.values()
-        }
-    return {"overall": overall, "by_kind": by_kind, "per_query": per_query}
+    by_kind = {
+        kind: _mean(per_query, [str(n) for n, q in enumerate(queries) if q["kind"] == kind])
+        for kind in sorted({q["kind"] for q in queries})
+    }
+    by_half = {
+        part: _mean(per_query, [str(n) for n, q in enumerate(queries) if half(q["q"]) == part])
+        for part in ("tuning", "held-out")
+    }
+    return {"overall": overall, "by_kind": by_kind, "by_half": by_half, "per_query": per_query}
 
 
 def evaluate_all(configs: list[Config] | None = None) -> dict[str, dict[str, Any]]:
@@ -188,6 +203,15 @@ def main() -> int:
     print(f"{'configuration':26}" + "".join(f"{n:>11}" for n in names))
     for name, result in results.items():
         print(f"{name:26}" + "".join(f"{result['overall'][n]:11.3f}" for n in names))
+    counts = {part: sum(1 for q in queries if half(q["q"]) == part) for part in ("tuning", "held-out")}
+    print(
+        f"\nnDCG@10 / MRR@10 / recall@10 by half ({counts['tuning']} tuning, {counts['held-out']} held-out):"
+    )
+    for name, result in results.items():
+        cells = [
+            " / ".join(f"{result['by_half'][part][n]:.3f}" for n in names) for part in ("tuning", "held-out")
+        ]
+        print(f"{name:26}  tuning {cells[0]}   held-out {cells[1]}")
     base, cur = results["baseline"]["overall"], results["current"]["overall"]
     gain = (cur["nDCG@10"] - base["nDCG@10"]) / base["nDCG@10"] * 100
     print(f"\ncurrent vs baseline: nDCG@10 {gain:+.1f}% (relative)")
@@ -200,7 +224,7 @@ def main() -> int:
         for n in names:
             row += f"{results['baseline']['by_kind'][kind][n]:13.3f} → {kinds[kind][n]:.3f}"
         print(row)
-    weakest = sorted(results["current"]["per_query"].items(), key=lambda kv: kv[1].get("nDCG@10", 0))[:8]
+    weakest = sorted(results["current"]["per_query"].items(), key=lambda kv: kv[1].get("nDCG@10", 0))[:12]
     print("\nweakest queries (current):")
     for qid, metrics in weakest:
         print(
@@ -212,4 +236,4 @@ def main() -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-__all__ = ["CONFIGS", "Config", "evaluate_all", "known_targets", "replace", "unknown_targets"]
+__all__ = ["CONFIGS", "Config", "evaluate_all", "half", "known_targets", "replace", "unknown_targets"]
