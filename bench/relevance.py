@@ -33,7 +33,7 @@ from ir_measures import RR, R, nDCG
 from indexer import IndexerSettings, build_index
 from service.config import DEFAULT_SYNONYMS
 from service.reader import Snapshot, load_snapshot
-from service.search import SearchRequest, run_search
+from service.search import DEFAULT_RANKING, Ranking, SearchRequest, run_search
 from service.synonyms import Synonyms
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ class Config:
     stemmer: str = "dutch"
     decompound: bool = True
     synonyms: bool = True
-    all_terms_min: int = 10
+    ranking: Ranking = DEFAULT_RANKING
 
 
 CONFIGS = [
@@ -58,8 +58,9 @@ CONFIGS = [
     Config("stemmer dutch_porter", stemmer="dutch_porter"),
     Config("no decompounding", decompound=False),
     Config("no synonyms", synonyms=False),
-    Config("always all words (AND)", all_terms_min=0),
-    Config("always any word (OR)", all_terms_min=10**6),
+    Config("no graded coverage", ranking=replace(DEFAULT_RANKING, coverage_power=0.0)),
+    Config("all words first (old rule)", ranking=replace(DEFAULT_RANKING, all_words_first=True)),
+    Config("no title/heading bonus", ranking=replace(DEFAULT_RANKING, title_bonus=0.0, heading_bonus=0.0)),
 ]
 
 
@@ -111,16 +112,23 @@ def unknown_targets(queries: list[dict[str, Any]], snap: Snapshot) -> list[tuple
     return [(q["q"], t) for q in queries for t in q["judgments"] if t not in known]
 
 
+_builds: dict[tuple[str, str, bool, Path], Snapshot] = {}
+
+
 def build(config: Config, tmp: Path) -> Snapshot:
-    settings = IndexerSettings(
-        corpus_dir=REPO / "corpus",
-        index_dir=tmp / config.name.replace(" ", "-") / "index",
-        analysis=config.analysis,
-        stemmer=config.stemmer,
-        decompound=config.decompound,
-    )
-    build_index(settings)
-    return load_snapshot(settings.index_dir)
+    """The index a configuration needs; configurations that differ only in ranking share one."""
+    key = (config.analysis, config.stemmer, config.decompound, tmp)
+    if key not in _builds:
+        settings = IndexerSettings(
+            corpus_dir=REPO / "corpus",
+            index_dir=tmp / "-".join(map(str, key[:3])) / "index",
+            analysis=config.analysis,
+            stemmer=config.stemmer,
+            decompound=config.decompound,
+        )
+        build_index(settings)
+        _builds[key] = load_snapshot(settings.index_dir)
+    return _builds[key]
 
 
 def baseline_search(snap: Snapshot) -> Callable[[str], list[str]]:
@@ -158,7 +166,7 @@ def pipeline_search(snap: Snapshot, config: Config) -> Callable[[str], list[str]
     synonyms = Synonyms(DEFAULT_SYNONYMS if config.synonyms else None)
 
     def run(q: str) -> list[str]:
-        data = run_search(snap, SearchRequest(q, per_page=10), synonyms, all_terms_min=config.all_terms_min)
+        data = run_search(snap, SearchRequest(q, per_page=10), synonyms, config.ranking)
         return [target(r) for r in data["results"]]
 
     return run
@@ -192,7 +200,11 @@ def evaluate(config: Config, queries: list[dict[str, Any]], tmp: Path) -> dict[s
 def evaluate_all(configs: list[Config] | None = None) -> dict[str, dict[str, Any]]:
     queries = load_queries()
     with tempfile.TemporaryDirectory() as tmp:
-        return {c.name: evaluate(c, queries, Path(tmp)) for c in configs or CONFIGS}
+        try:
+            return {c.name: evaluate(c, queries, Path(tmp)) for c in configs or CONFIGS}
+        finally:
+            for key in [k for k in _builds if k[3] == Path(tmp)]:
+                _builds.pop(key).searcher.close()
 
 
 def main() -> int:

@@ -67,6 +67,27 @@ def lexicon() -> dict[str, float]:
     return _lexicon
 
 
+_accented: dict[str, str] | None = None
+
+
+def accented_forms() -> dict[str, str]:
+    """Folded word -> its commonest spelling with diacritics ("cooperatie" -> "coöperatie"),
+    for words whose usual form has them; shows corrections the way Dutch writes them."""
+    global _accented
+    if _accented is None:
+        from wordfreq import get_frequency_dict
+
+        table: dict[str, str] = {}
+        for word, freq in get_frequency_dict("nl").items():  # commonest first
+            if not word.isalpha() or word.isascii() or math.log10(freq) + 9.0 < LEXICON_MIN_ZIPF:
+                continue
+            key = fold(word.lower())
+            if key != word and key not in table and zipf(key) <= math.log10(freq) + 9.0 + 0.01:
+                table[key] = word
+        _accented = table
+    return _accented
+
+
 def zipf(word: str) -> float:
     return lexicon().get(word, 0.0)
 

@@ -156,23 +156,23 @@ def delete_sources(w: IndexWriter, sources: Iterable[str]) -> None:
 
 def add_document(w: IndexWriter, doc: Document) -> int:
     """Write one document's doc record and passage records; returns the passage count."""
-    common: dict[str, Any] = {
-        "doc_id": doc.id,
-        "source": doc.source,
-        "kind": doc.kind,
-        "year": str(doc.published.year) if doc.published else "",
-        "published": doc.published.isoformat() if doc.published else "",
-        "category": ",".join(c.replace(",", " ") for c in doc.categories),
-        "tag": ",".join(t.replace(",", " ") for t in doc.tags),
-        "url": doc.url,
-    }
     headings = list(dict.fromkeys(p.heading for p in doc.passages if p.heading))
+    meta = " ; ".join(doc.categories + doc.tags)
     w.add_document(
         id=doc.id,
+        doc_id=doc.id,
         record="doc",
+        source=doc.source,
+        kind=doc.kind,
+        year=str(doc.published.year) if doc.published else "",
+        published=doc.published.isoformat() if doc.published else "",
+        category=",".join(c.replace(",", " ") for c in doc.categories),
+        tag=",".join(t.replace(",", " ") for t in doc.tags),
+        url=doc.url,
         title=doc.title,
         headings="\n".join(headings),
-        meta=" ; ".join(doc.categories + doc.tags),
+        meta=meta,
+        body="\n".join([doc.title, *headings, meta, doc.body]),
         # The vocabulary for corrections counts documents, so it is indexed once per document
         # rather than per passage: half the postings of a build.
         spell=doc.title + "\n" + doc.body,
@@ -180,17 +180,18 @@ def add_document(w: IndexWriter, doc: Document) -> int:
         summary=doc.summary,
         pages=doc.pages,
         file=doc.file,
-        **common,
     )
+    # Passages carry only what finding and showing them needs; filters apply to documents.
     for n, passage in enumerate(doc.passages):
         w.add_document(
             id=f"{doc.id}:{n}",
+            doc_id=doc.id,
             record="passage",
+            source=doc.source,
             content=passage.text,
-            headings=passage.heading,
+            heading=passage.heading,
             page=passage.page if passage.page is not None else 0,
             start=passage.start,
             end=passage.end,
-            **common,
         )
     return len(doc.passages)

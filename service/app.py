@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 FIELD_NAMES = {
     "q": "de zoekvraag (q) moet 1 tot 500 tekens lang zijn",
-    "type": "type moet 'blog' of 'pdf' zijn",
+    "type": "type moet 'blog', 'pdf' of 'kennisbank' zijn",
     "year": "jaar (year) moet vier cijfers zijn",
     "sort": "sortering (sort) moet 'relevance' of 'date' zijn",
     "page": "pagina (page) moet een getal van 1 tot 1000 zijn",
@@ -44,9 +44,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         app.state.handle = IndexHandle(settings.index)
         app.state.synonyms = Synonyms(settings.synonyms)
         # Load the compound lexicon and synonyms now, not on a visitor's first search.
-        from .highlight import snippet
+        from .highlight import Marks, snippet
 
-        snippet("warm-up aanbestedingsprocedure", {"aanbested"})
+        snippet("warm-up aanbestedingsprocedure", Marks.from_query("aanbesteding"))
         with app.state.handle.use() as snap:
             app.state.synonyms.table(snap.analyzer)
             log.info("serving %s (%d documents)", settings.index, len(snap.docs))

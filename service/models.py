@@ -13,7 +13,7 @@ class PassageOut(BaseModel):
 
 class ResultOut(BaseModel):
     id: str
-    type: str = Field(description="blog or pdf")
+    type: str = Field(description="blog, pdf or kennisbank")
     title: str
     url: str = Field(description="where to go: for a PDF, the page of its best passage")
     document_url: str
@@ -37,7 +37,11 @@ class SearchOut(BaseModel):
     ran_query: str | None = Field(
         description="the corrected query that ran, when unknown words were corrected"
     )
-    mode: str = Field(description='"all": every word matched; "any": too few did, so any word')
+    unknown_words: list[str] = Field(
+        default_factory=list,
+        description="words of the query that no document contains (after corrections and synonyms)",
+    )
+    mode: str = Field(description='"all": every result has every word; "any": some results lack some')
     facets: dict[str, dict[str, int]]
     results: list[ResultOut]
 

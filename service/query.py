@@ -42,12 +42,33 @@ class Group:
         return {t for alt in self.alternatives for t in alt}
 
 
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word as the visitor typed it: where it stands in `ParsedQuery.text`, and folded."""
+
+    start: int
+    end: int
+    folded: str
+    quoted: bool = False
+
+
 @dataclass(slots=True)
 class ParsedQuery:
     text: str
     groups: list[Group] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
-    words: list[str] = field(default_factory=list)  # folded surface words, for corrections
+    words: list[Word] = field(default_factory=list)  # every word typed, excluded ones too
+
+    def rewrite(self, replacements: dict[str, str]) -> str:
+        """`text` with words replaced by folded word (the visitor's casing kept)."""
+        out, pos = [], 0
+        for word in self.words:
+            fix = replacements.get(word.folded)
+            if fix is None:
+                continue
+            out += [self.text[pos : word.start], match_case(self.text[word.start : word.end], fix)]
+            pos = word.end
+        return "".join([*out, self.text[pos:]])
 
     @property
     def empty(self) -> bool:
@@ -55,6 +76,14 @@ class ParsedQuery:
 
     def all_terms(self) -> set[str]:
         return {t for g in self.groups for t in g.terms}
+
+
+def match_case(typed: str, word: str) -> str:
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
 
 
 def normalise(text: str) -> str:
@@ -86,24 +115,31 @@ def parse_query(raw: str, synonyms: Synonyms | None = None, analyzer: Any = None
                 i = end
         loose.clear()
 
+    def words_of(match: re.Match[str], group: int, quoted: bool) -> list[str]:
+        found = list(WORD.finditer(match.group(group)))
+        base = match.start(group)
+        parsed.words.extend(
+            Word(base + w.start(), base + w.end(), fold(w.group().lower()), quoted) for w in found
+        )
+        return [w.group() for w in found]
+
     for match in CHUNK.finditer(text):
         negated, quoted, word = match.group(1), match.group(2), match.group(3)
         if quoted is not None:
+            words_of(match, 2, quoted=True)
             stems = analyze(quoted, analyzer)
             if negated:
                 parsed.excluded.extend(stems)
             elif stems:
                 flush_loose()
                 parsed.groups.append(Group([tuple(stems)], quoted.strip(), phrase=len(stems) > 1))
-            parsed.words.extend(fold(w.lower()) for w in WORD.findall(quoted))
             continue
         if word in OPERATORS:
             continue
+        surfaces = words_of(match, 3, quoted=False)
         if word.startswith("-") and len(word) > 1:
             parsed.excluded.extend(analyze(word[1:], analyzer))
             continue
-        surfaces = WORD.findall(word)
-        parsed.words.extend(fold(w.lower()) for w in surfaces)
         for surface in surfaces:
             for stem in analyze(surface, analyzer):
                 loose.append((stem, surface))

@@ -6,7 +6,8 @@ throughput anyway (Whoosh holds the GIL), so each process has one searcher behin
 the service scales with worker processes. `IndexHandle.use()` is the only way to reach it.
 
 Each snapshot also keeps a table of document metadata in memory (titles, URLs, dates,
-categories), so result lists and facets need no stored-field reads.
+categories), document bitsets for coverage, totals and facets, and the index's vocabulary, so
+result lists and facets need no stored-field reads and /suggest no scan of the index.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +24,6 @@ from typing import Any
 
 from indexer.errors import IndexerError
 from indexer.store import open_index, read_build_info
-from indexer.text import fold
 
 from .errors import IndexUnavailable
 
@@ -43,6 +44,7 @@ class DocInfo:
     summary: str
     pages: int
     file: str  # the corpus file served at /files/ as this document, or ""
+    headings: str = ""  # the document's headings, one a line
 
     @property
     def year(self) -> str:
@@ -51,18 +53,28 @@ class DocInfo:
 
 @dataclass(slots=True)
 class Snapshot:
+    """One build of the index as a process reads it, with what it derives once per build.
+
+    Documents are numbered densely in index order (`order[i]`, `docnums[i]`); `docsets`
+    holds document bitsets over those numbers (terms, facet values) and `vocabulary` the
+    index's words for spelling and completion. Nothing here grows with the number of
+    queries beyond the bounded LRUs inside them.
+    """
+
     path: Path
     index: Any
     searcher: Any
     info: dict[str, Any]
     docs: dict[str, DocInfo] = field(default_factory=dict)
-    folded_titles: list[tuple[str, str]] = field(default_factory=list)  # (folded title, doc id)
-    # Spelling corrections found so far: an edit-distance scan of the vocabulary is slow and
-    # the same misspellings come back; the cache lives and dies with this index snapshot.
-    corrections: dict[tuple[str, int], str | None] = field(default_factory=dict)
-    completions: dict[str, list[str]] = field(default_factory=dict)  # prefix -> commonest words
-    columns: dict[str, Any] = field(default_factory=dict)
+    order: list[DocInfo] = field(default_factory=list)  # dense document index -> document
+    docnums: list[int] = field(default_factory=list)  # dense document index -> doc record docnum
+    index_of: dict[str, int] = field(default_factory=dict)  # document id -> dense index
+    by_date: list[int] = field(default_factory=list)  # dense indexes, newest first
+    docsets: Any = None  # DocSets
+    vocabulary: Any = None  # spelling.Vocabulary
+    titles: Any = None  # documents.TitleIndex
     served_sources: frozenset[str] = frozenset()  # corpus files that are documents (/files/…)
+    columns: dict[str, Any] = field(default_factory=dict)
 
     def column(self, name: str) -> Any:
         """A sortable field's values by document number, read without stored fields."""
@@ -85,7 +97,30 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v for v in (value or "").split(",") if v)
 
 
+def _doc_info(stored: dict[str, Any]) -> DocInfo:
+    return DocInfo(
+        id=stored["doc_id"],
+        kind=stored.get("kind", ""),
+        title=stored.get("title", ""),
+        url=stored.get("url", ""),
+        source=stored.get("source", ""),
+        published=stored.get("published", ""),
+        categories=_split(stored.get("category")),
+        tags=_split(stored.get("tag")),
+        author=stored.get("author", ""),
+        summary=stored.get("summary", ""),
+        pages=int(stored.get("pages") or 0),
+        file=stored.get("file") or "",
+        headings=stored.get("headings") or "",
+    )
+
+
 def load_snapshot(index_dir: Path) -> Snapshot:
+    # Imported here: both build on the snapshot, which must not import them at module level.
+    from .docsets import DocSets
+    from .documents import TitleIndex
+    from .spelling import Vocabulary
+
     try:
         path = index_dir.resolve(strict=True)
         ix = open_index(index_dir)
@@ -94,23 +129,29 @@ def load_snapshot(index_dir: Path) -> Snapshot:
         raise IndexUnavailable(str(exc)) from exc
     searcher = ix.searcher()
     snap = Snapshot(path, ix, searcher, info)
-    for stored in searcher.documents(record="doc"):
-        doc = DocInfo(
-            id=stored["doc_id"],
-            kind=stored.get("kind", ""),
-            title=stored.get("title", ""),
-            url=stored.get("url", ""),
-            source=stored.get("source", ""),
-            published=stored.get("published", ""),
-            categories=_split(stored.get("category")),
-            tags=_split(stored.get("tag")),
-            author=stored.get("author", ""),
-            summary=stored.get("summary", ""),
-            pages=int(stored.get("pages") or 0),
-            file=stored.get("file") or "",
-        )
+    reader = searcher.reader()
+    doc_index = array("i", [-1]) * reader.doc_count_all()
+    for docnum in sorted(searcher.document_numbers(record="doc")):
+        doc = _doc_info(searcher.stored_fields(docnum))
+        doc_index[docnum] = len(snap.order)
+        snap.index_of[doc.id] = len(snap.order)
         snap.docs[doc.id] = doc
-        snap.folded_titles.append((fold(doc.title.lower()), doc.id))
+        snap.order.append(doc)
+        snap.docnums.append(docnum)
+    sets = snap.docsets = DocSets(searcher, doc_index, len(snap.order))
+    for i, doc in enumerate(snap.order):
+        sets.add_facet_value("type", doc.kind, i)
+        if doc.year:
+            sets.add_facet_value("year", doc.year, i)
+        for category in doc.categories:
+            sets.add_facet_value("category", category, i)
+        for tag in doc.tags:
+            sets.add_facet_value("tag", tag, i)
+    snap.by_date = sorted(
+        range(len(snap.order)), key=lambda i: snap.order[i].published or "0000", reverse=True
+    )
+    snap.vocabulary = Vocabulary(reader)
+    snap.titles = TitleIndex(snap.order)
     snap.served_sources = frozenset(d.file for d in snap.docs.values() if d.file)
     return snap
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from .. import documents, search
+from .. import documents, passages, search
 from ..deps import HandleDep, SettingsDep, SynonymsDep
 from ..links import absolute_links, public_base
 from ..models import DocumentOut, HealthOut, SearchOut, SuggestOut, WithinOut
@@ -23,7 +23,7 @@ def search_endpoint(
     handle: HandleDep,
     settings: SettingsDep,
     synonyms: SynonymsDep,
-    type: Literal["blog", "pdf"] | None = None,
+    type: Literal["blog", "pdf", "kennisbank"] | None = None,
     year: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
     tag: Annotated[str | None, Query(max_length=100)] = None,
@@ -33,7 +33,7 @@ def search_endpoint(
 ) -> dict[str, Any]:
     req = search.SearchRequest(q, type, year, category, tag, sort, page, per_page)
     with handle.use() as snap:
-        found = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
+        found = search.run_search(snap, req, synonyms)
     return absolute_links(found, public_base(request, settings))
 
 
@@ -70,7 +70,7 @@ def document_passages_endpoint(
     settings: SettingsDep,
 ) -> dict[str, Any]:
     with handle.use() as snap:
-        found = search.document_passages(snap, doc_id, q, synonyms)
+        found = passages.document_passages(snap, doc_id, q, synonyms)
     if found is None:
         raise HTTPException(404, f"Document {doc_id!r} bestaat niet.")
     return absolute_links(found, public_base(request, settings))

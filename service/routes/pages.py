@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from indexer.text import dutch_date
 from indexer.urls import is_safe_link
 
-from .. import documents, search
+from .. import documents, passages, search
 from ..deps import HandleDep, SettingsDep, SynonymsDep
 
 router = APIRouter()
@@ -45,7 +45,7 @@ def search_page(
 ) -> Response:
     params = request.query_params
     q = " ".join(params.get("q", "").split())[:500]
-    kind = params.get("type") if params.get("type") in {"blog", "pdf"} else None
+    kind = params.get("type") if params.get("type") in {"blog", "pdf", "kennisbank"} else None
     year = params.get("year") if (params.get("year") or "").isdigit() else None
     category = params.get("category", "")[:100] or None
     tag = params.get("tag", "")[:100] or None
@@ -58,12 +58,12 @@ def search_page(
     document: dict[str, Any] | None = None
     if q and doc_id:  # "zoek in dit document"
         with handle.use() as snap:
-            within = search.document_passages(snap, doc_id, q, synonyms, limit=50)
+            within = passages.document_passages(snap, doc_id, q, synonyms, limit=50)
             document = documents.document_detail(snap, doc_id) if within else None
     elif q:
         req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
         with handle.use() as snap:
-            data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
+            data = search.run_search(snap, req, synonyms)
     filters = {
         "q": q,
         "type": kind,

@@ -7,8 +7,7 @@ import html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import analyze
-from service.highlight import snippet
+from service.highlight import Marks, snippet
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=600)
 
@@ -16,7 +15,7 @@ TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=600
 @settings(max_examples=200, deadline=None)
 @given(text=TEXT, query=st.text(max_size=40))
 def test_snippets_escape_everything_but_mark(text: str, query: str) -> None:
-    out = snippet(text, set(analyze(query)))
+    out = snippet(text, Marks.from_query(query))
     bare = out.replace("<mark>", "").replace("</mark>", "")
     assert "<" not in bare and ">" not in bare
     assert out.count("<mark>") == out.count("</mark>")
@@ -28,7 +27,7 @@ def test_snippets_escape_everything_but_mark(text: str, query: str) -> None:
 )
 def test_marked_words_are_the_query_words(words: list[str]) -> None:
     text = " ".join(words)
-    out = snippet(text, set(analyze("gemeenten cooperatie")))
+    out = snippet(text, Marks.from_query("gemeenten cooperatie"))
     marked = [html.unescape(m.split("</mark>")[0]) for m in out.split("<mark>")[1:]]
     assert all(m in {"gemeente", "coöperatie"} for m in marked)
     if "gemeente" in words and len(text) <= 160:

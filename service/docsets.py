@@ -1,0 +1,106 @@
+"""Sets of documents as bitsets: which documents hold a term, match a filter, fill a facet.
+
+Documents are numbered densely (0 … N-1, in index order) and a set of them is a Python int
+whose bit i stands for document i: union, intersection and counting are single C operations
+over N/8 bytes (1.25 KB at 10,000 documents), so coverage, totals and facets need no scoring
+and no stored fields. A term's set is read once from the postings of a doc-record field and
+kept in a bounded LRU per index snapshot; facet values' sets are built with the snapshot.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from indexer.text import fold
+
+MAX_CACHED_TERMS = 4096  # at 10,000 documents at most ~5 MB of bitsets per worker
+
+
+def from_indexes(indexes: Iterable[int], size: int) -> int:
+    raw = bytearray((size + 7) // 8)
+    for i in indexes:
+        raw[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(raw, "little")
+
+
+def members(bits: int) -> Iterator[int]:
+    """The document indexes in a bitset, ascending."""
+    raw = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+    for byte_no, byte in enumerate(raw):
+        while byte:
+            low = byte & -byte
+            yield byte_no * 8 + low.bit_length() - 1
+            byte ^= low
+
+
+def has(bits: int, index: int) -> bool:
+    return bool((bits >> index) & 1)
+
+
+def facet_key(value: str) -> str:
+    """Filters and facets match without regard to case or accents ("wmo" = "Wmo")."""
+    return " ".join(fold(value.lower()).split())
+
+
+class DocSets:
+    """Per-snapshot document sets: terms (cached), facet values, filters."""
+
+    def __init__(self, searcher: Any, doc_index: Any, size: int) -> None:
+        self.searcher = searcher
+        self.doc_index = doc_index  # docnum -> dense document index (doc records only), -1 else
+        self.size = size
+        self.all = (1 << size) - 1
+        self._terms: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self.facets: dict[str, dict[str, int]] = {}  # facet -> key -> bitset
+        self.labels: dict[str, dict[str, str]] = {}  # facet -> key -> label to show
+
+    def term(self, field: str, text: str) -> int:
+        """The documents whose doc record has `text` in `field`."""
+        key = (field, text)
+        bits = self._terms.get(key)
+        if bits is not None:
+            self._terms.move_to_end(key)
+            return bits
+        bits = 0
+        reader = self.searcher.reader()
+        if (field, text) in reader:
+            doc_index = self.doc_index
+            ids = (doc_index[d] for d in reader.postings(field, text).all_ids())
+            bits = from_indexes((i for i in ids if i >= 0), self.size)
+        self._terms[key] = bits
+        if len(self._terms) > MAX_CACHED_TERMS:
+            self._terms.popitem(last=False)
+        return bits
+
+    def terms_all(self, field: str, terms: Iterable[str]) -> int:
+        bits = self.all
+        for t in terms:
+            bits &= self.term(field, t)
+            if not bits:
+                break
+        return bits
+
+    # --- facets and filters --------------------------------------------------------------
+
+    def add_facet_value(self, facet: str, value: str, index: int) -> None:
+        key = facet_key(value)
+        if not key:
+            return
+        sets = self.facets.setdefault(facet, {})
+        sets[key] = sets.get(key, 0) | (1 << index)
+        self.labels.setdefault(facet, {}).setdefault(key, value)
+
+    def value(self, facet: str, value: str) -> int:
+        return self.facets.get(facet, {}).get(facet_key(value), 0)
+
+    def counts(self, facet: str, within: int) -> dict[str, int]:
+        """Label -> number of documents of `within` with that value, commonest first."""
+        labels = self.labels.get(facet, {})
+        found = [
+            (labels[key], n)
+            for key, bits in self.facets.get(facet, {}).items()
+            if (n := (bits & within).bit_count())
+        ]
+        return dict(sorted(found, key=lambda kv: (-kv[1], kv[0])))
