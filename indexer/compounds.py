@@ -14,7 +14,8 @@ is accepted only when every part is a common word on its own; guards against bad
 * the linking morphemes -s-, -e- and -en- may stand between parts
   ("aanbesteding-s-procedure", "boek-en-kast");
 * every part must reach `min_zipf` (Zipf scale: 3 = once per million words), and be more
-  common than the whole word, which otherwise is a word of its own ("platteland").
+  common than the whole word, which otherwise is a word of its own ("platteland");
+* a numeral is not split into its numbers ("vijftien", "tweehonderd").
 
 The lexicon loads lazily on first use (about 0.5 s) and splits are cached.
 """
@@ -43,6 +44,16 @@ NOT_MODIFIERS = frozenset(
 NOT_HEADS = frozenset(
     """
     heid lijk lijke baar schap isch ing ingen der ren den ten ers tie ties aar ster nis eren lijkheid achtig loos ende erd ijn aal eel ief ieve
+    """.split()
+)
+
+# A numeral is one word, not a compound of its digits: "vijftien" is not "vijf" + "tien", so a
+# search for "tien" does not find (or mark) "vijftien", "achttien" or "tweehonderd".
+NUMBER_WORDS = frozenset(
+    """
+    een twee drie vier vijf zes zeven acht negen tien elf twaalf dertien veertien vijftien
+    zestien zeventien achttien negentien twintig dertig veertig vijftig zestig zeventig tachtig
+    negentig honderd duizend miljoen miljard
     """.split()
 )
 
@@ -96,7 +107,7 @@ def zipf(word: str) -> float:
 def split(word: str, min_zipf: float = DEFAULT_MIN_ZIPF) -> tuple[str, ...]:
     """The parts of a folded lowercase compound, or () when it is not one."""
     best = _best_split(word, min_zipf)
-    if not best:
+    if not best or all(part in NUMBER_WORDS for part in best[1]):
         return ()
     # A word more common than its rarest part is a word of its own that happens to contain
     # other words ("platteland", "gesprekken" = "gesp" + "rekken"), not a compound to split.

@@ -100,7 +100,7 @@ class Marks:
 _word_terms: OrderedDict[str, tuple[str, tuple[str, ...]]] = OrderedDict()
 
 
-def _terms(word: str) -> tuple[str, tuple[str, ...]]:
+def word_terms(word: str) -> tuple[str, tuple[str, ...]]:
     """(the word's own term, its compound parts' terms); ("", ()) for a stopword."""
     found = _word_terms.get(word)
     if found is None:
@@ -116,7 +116,7 @@ def _marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:
     """(start, end, group) of every marked stretch of `text`, in order."""
     tokens = []  # (start, end, own term, parts) of words that are not stopwords
     for m in WORD.finditer(text):
-        own, parts = _terms(m.group())
+        own, parts = word_terms(m.group())
         if own:
             tokens.append((m.start(), m.end(), own, parts))
     out: list[tuple[int, int, int]] = []

@@ -17,12 +17,13 @@ from whoosh import query as Q
 
 from indexer.schema import PASSAGE_FIELDS
 
-from .highlight import Marks, snippet
+from .highlight import WORD, Marks, snippet, word_terms
 from .query import Group, parse_query
 from .reader import DocInfo, Snapshot
 from .synonyms import Synonyms, Terms
 
 MAX_PASSAGES = 3
+DEFINITION_BOOST = 2.0  # a passage with a paragraph that starts with the term it is asked to define
 PROXIMITY_SLOP = 4
 PROXIMITY_BOOST = 1.5
 COVERAGE_POWER = 2.0
@@ -60,19 +61,34 @@ def _matched(hit: Any) -> set[str]:
     return {t.decode("utf-8") if isinstance(t, bytes) else t for _, t in hit.matched_terms()}
 
 
+def defines(text: str, terms: set[str]) -> bool:
+    """Whether a paragraph of `text` starts with one of `terms` (a glossary entry, a FAQ
+    question, a heading-like lead: "Participatiewet — Deze wet …")."""
+    for line in text.split("\n"):
+        lead = WORD.findall(line)[:4]
+        if any(word_terms(w)[0] in terms for w in lead):
+            return True
+    return False
+
+
 def best_passages(
-    snap: Snapshot, groups: list[Group], weights: list[float], docs: list[DocInfo]
+    snap: Snapshot, groups: list[Group], weights: list[float], docs: list[DocInfo], definition: bool = False
 ) -> dict[str, list[Passage]]:
-    """Document id -> its best passages (score, docnum), best first."""
+    """Document id -> its best passages (score, docnum), best first. For a question for a
+    definition, passages that define the term (`defines`) weigh double."""
     if not docs or not groups:
         return {}
     within = Q.Or([Q.Term("doc_id", d.id) for d in docs])
     hits = snap.searcher.search(Q.Require(passage_query(groups), within), limit=None, terms=True)
     doc_ids = snap.column("doc_id")
     found: dict[str, list[Passage]] = defaultdict(list)
+    terms = {t for g in groups for alt in g.alternatives for t in alt} if definition else set()
     for hit in hits:
         coverage = _covered(groups, weights, _matched(hit))
-        found[doc_ids[hit.docnum]].append((float(hit.score or 0.0) * coverage**COVERAGE_POWER, hit.docnum))
+        score = float(hit.score or 0.0) * coverage**COVERAGE_POWER
+        if terms and defines(hit["content"], terms):
+            score *= DEFINITION_BOOST
+        found[doc_ids[hit.docnum]].append((score, hit.docnum))
     return {
         doc_id: sorted(rows, key=lambda r: (-r[0], r[1]))[:MAX_PASSAGES] for doc_id, rows in found.items()
     }

@@ -25,6 +25,13 @@ from indexer.text import clean_text, fold
 from .synonyms import Synonyms, Terms
 
 OPERATORS = {"AND", "OR", "NOT", "&&", "||"}
+# A question for a definition. Its frame words carry the intent, not the subject: "wat
+# betekent keukentafelgesprek" is about "keukentafelgesprek", not about passages saying "betekent".
+DEFINITION = re.compile(
+    r"^(wat (is|zijn|betekent|betekenen|houdt|wordt( er)? bedoeld met|verstaat (men|je|u) onder)"
+    r"|betekenis|definitie)\b"
+)
+FRAME_WORDS = frozenset("betekent betekenen betekenis definitie houdt bedoeld verstaat verstaan".split())
 CHUNK = re.compile(r'(-?)"([^"]*)"|(\S+)')
 WORD = re.compile(r"[^\W_]+")
 
@@ -58,6 +65,7 @@ class ParsedQuery:
     groups: list[Group] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     words: list[Word] = field(default_factory=list)  # every word typed, excluded ones too
+    definition: bool = False  # "wat is …", "wat betekent …": asks what something means
 
     def rewrite(self, replacements: dict[str, str]) -> str:
         """`text` with words replaced by folded word (the visitor's casing kept)."""
@@ -96,7 +104,7 @@ def normalise(text: str) -> str:
 def parse_query(raw: str, synonyms: Synonyms | None = None, analyzer: Any = None) -> ParsedQuery:
     """`analyzer` is the index's own (default: the Dutch chain)."""
     text = normalise(raw)
-    parsed = ParsedQuery(text)
+    parsed = ParsedQuery(text, definition=bool(DEFINITION.match(fold(text.lower()))))
     loose: list[tuple[str, str]] = []  # (stem, surface word) of unquoted words, in order
 
     def flush_loose() -> None:
@@ -140,6 +148,8 @@ def parse_query(raw: str, synonyms: Synonyms | None = None, analyzer: Any = None
         if word.startswith("-") and len(word) > 1:
             parsed.excluded.extend(analyze(word[1:], analyzer))
             continue
+        if parsed.definition:
+            surfaces = [w for w in surfaces if fold(w.lower()) not in FRAME_WORDS]
         for surface in surfaces:
             for stem in analyze(surface, analyzer):
                 loose.append((stem, surface))

@@ -280,7 +280,7 @@ def run_search(
             ordered = rerank(plan, hits, ranking)
         chosen = ordered[start : start + req.per_page]
         page = [snap.order[i] for _, i in chosen]
-        found = best_passages(snap, plan.groups, plan.weights, page)
+        found = best_passages(snap, plan.groups, plan.weights, page, parsed.definition)
         if req.sort != "date" and ranking.passage_weight:
             # The page's documents again, with the evidence of their best passage: a page
             # keeps its documents (pagination stays consistent), only their order changes.

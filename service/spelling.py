@@ -164,8 +164,16 @@ class SpellingPlan:
 
 
 def accented(word: str) -> str:
-    """The usual spelling of a folded word: "cooperatie" -> "coöperatie"."""
-    return compounds.accented_forms().get(word, word)
+    """The usual spelling of a folded word: "cooperatie" -> "coöperatie", and a compound by
+    its last part: "zorgcooperatie" -> "zorgcoöperatie"."""
+    forms = compounds.accented_forms()
+    if word in forms:
+        return forms[word]
+    for i in range(1, len(word) - 4):
+        head = forms.get(word[i:])
+        if head is not None:
+            return word[:i] + head
+    return word
 
 
 def _single_word(group: Group) -> str | None:
