@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,8 @@ class Marks:
 
     words: dict[str, int]
     phrases: tuple[tuple[tuple[str, ...], int], ...]
+    # Per query: surface word -> (its own term, the group it marks); passages repeat words.
+    memo: dict[str, tuple[str, int | None]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_groups(cls, groups: list[Group]) -> Marks:
@@ -114,28 +116,36 @@ def word_terms(word: str) -> tuple[str, tuple[str, ...]]:
 
 def _marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:
     """(start, end, group) of every marked stretch of `text`, in order."""
-    tokens = []  # (start, end, own term, parts) of words that are not stopwords
+    words, memo = marks.words, marks.memo
+    tokens = []  # (start, end, own term, group) of the words that are not stopwords
     for m in WORD.finditer(text):
-        own, parts = word_terms(m.group())
-        if own:
-            tokens.append((m.start(), m.end(), own, parts))
+        word = m.group()
+        found = memo.get(word)
+        if found is None:
+            own, parts = word_terms(word)
+            group = words.get(own)
+            if group is None:
+                group = next((words[p] for p in parts if p in words), None)
+            found = memo[word] = (own, group)
+        if found[0]:
+            tokens.append((m.start(), m.end(), found[0], found[1]))
     out: list[tuple[int, int, int]] = []
     taken: set[int] = set()
-    for terms, n in marks.phrases:
-        size = len(terms)
-        for i in range(len(tokens) - size + 1):
-            if all(tokens[i + k][2] == terms[k] for k in range(size)) and not taken & set(range(i, i + size)):
-                out.append((tokens[i][0], tokens[i + size - 1][1], n))
-                taken.update(range(i, i + size))
-    words = marks.words
-    for i, (start, end, own, parts) in enumerate(tokens):
-        if i in taken:
-            continue
-        group: int | None = words.get(own)
-        if group is None:
-            group = next((words[p] for p in parts if p in words), None)
-        if group is not None:
-            out.append((start, end, group))
+    if marks.phrases:
+        starts: dict[str, list[int]] = {}
+        for i, token in enumerate(tokens):
+            starts.setdefault(token[2], []).append(i)
+        for terms, n in marks.phrases:
+            size = len(terms)
+            for i in starts.get(terms[0], ()):
+                span = range(i, i + size)
+                fits = i + size <= len(tokens) and all(tokens[i + k][2] == terms[k] for k in range(1, size))
+                if fits and taken.isdisjoint(span):
+                    out.append((tokens[i][0], tokens[i + size - 1][1], n))
+                    taken.update(span)
+    out += [
+        (start, end, g) for i, (start, end, _, g) in enumerate(tokens) if g is not None and i not in taken
+    ]
     out.sort()
     return out
 

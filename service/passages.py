@@ -1,19 +1,27 @@
 """Stage 2: the best passages of the few documents shown, and search within one document.
 
-Only the passages of the documents on the page are scored: one Whoosh query over `content`
-and `heading`, required to belong to those documents (`doc_id`), with a proximity bonus for
-neighbouring query words. A passage's score is its BM25F score times the share of the query's
-weight it covers, so the passage (and the PDF page) that answers most of the question wins
-over one that repeats a single word.
+Only the passages of the documents on the page are scored, straight from the postings: for
+each query term, its postings in `content` and `heading` are walked forward over the sorted
+passage numbers of those documents (a few dozen), reading term frequency and positions where
+they match. That is BM25F as Whoosh computes it, without a query tree over the whole index:
+
+* a group scores its best alternative (a synonym does not count twice); a multi-word
+  alternative ("wet maatschappelijke ondersteuning") counts only where its words stand
+  together;
+* neighbouring query words within a few words of each other earn a proximity bonus;
+* the sum is multiplied by the squared share of the query's weight the passage covers, so
+  the passage (and the PDF page) that answers most of the question wins over one that
+  repeats a single word;
+* for a question for a definition, a passage with a paragraph that starts with the term
+  ("Participatiewet — Deze wet …") counts double.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
-
-from whoosh import query as Q
 
 from indexer.schema import PASSAGE_FIELDS
 
@@ -23,42 +31,122 @@ from .reader import DocInfo, Snapshot
 from .synonyms import Synonyms, Terms
 
 MAX_PASSAGES = 3
-DEFINITION_BOOST = 2.0  # a passage with a paragraph that starts with the term it is asked to define
-PROXIMITY_SLOP = 4
-PROXIMITY_BOOST = 1.5
+DEFINITION_BOOST = 2.0
+PROXIMITY_WINDOW = 5  # words between neighbouring query words that still count as close
+PROXIMITY_WEIGHT = 0.5  # share of the two words' scores added when they stand close
 COVERAGE_POWER = 2.0
+DEFINITION_CANDIDATES = 5  # passages per document checked for a definition
+K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, as stage 1 uses them
 
 Passage = tuple[float, int]  # (score, docnum)
 
 
-def _alternative(alt: Terms) -> Q.Query:
-    if len(alt) == 1:
-        return Q.Or([Q.Term(f, alt[0]) for f in PASSAGE_FIELDS])
-    return Q.Or([Q.Phrase(f, list(alt), slop=1) for f in PASSAGE_FIELDS])
+@dataclass(slots=True)
+class Hit:
+    """What the postings say about one passage: per (field, term) frequency and positions."""
+
+    docnum: int
+    tf: dict[tuple[str, str], float] = field(default_factory=dict)
+    positions: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
 
-def passage_query(groups: list[Group]) -> Q.Query:
-    parts: list[Q.Query] = [_alternative(alt) for g in groups for alt in g.alternatives]
-    loose = [g for g in groups if not g.phrase]
-    for a, b in itertools.pairwise(loose):
-        words = [*a.alternatives[0], *b.alternatives[0]]
-        if len(words) >= 2:  # neighbouring query words standing close together
-            parts.append(Q.Phrase("content", words, slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST))
-    return Q.Or(parts)
+def passage_numbers(snap: Snapshot, docs: list[DocInfo]) -> dict[int, str]:
+    """Passage docnum -> document id, for the passages of `docs`."""
+    reader = snap.searcher.reader()
+    out: dict[int, str] = {}
+    for doc in docs:
+        if ("doc_id", doc.id) in reader:
+            out.update(dict.fromkeys(reader.postings("doc_id", doc.id).all_ids(), doc.id))
+    return out
 
 
-def _covered(groups: list[Group], weights: list[float], terms: set[str]) -> float:
-    total = sum(weights) or 1.0
-    got = sum(
-        w
-        for g, w in zip(groups, weights, strict=True)
-        if any(all(t in terms for t in alt) for alt in g.alternatives)
-    )
-    return got / total
+def read_postings(snap: Snapshot, terms: set[str], docnums: list[int]) -> dict[int, Hit]:
+    """Frequencies and positions of `terms` in the passages `docnums` (sorted)."""
+    reader = snap.searcher.reader()
+    hits: dict[int, Hit] = {}
+    for fieldname in PASSAGE_FIELDS:
+        for term in terms:
+            if (fieldname, term) not in reader:
+                continue
+            m = reader.postings(fieldname, term)
+            for docnum in docnums:
+                if not m.is_active():
+                    break
+                if m.id() < docnum:
+                    m.skip_to(docnum)
+                    if not m.is_active():
+                        break
+                if m.id() == docnum:
+                    hit = hits.get(docnum)
+                    if hit is None:
+                        hit = hits[docnum] = Hit(docnum)
+                    key = (fieldname, term)
+                    hit.tf[key] = m.weight()
+                    hit.positions[key] = list(m.value_as("positions"))
+    return hits
 
 
-def _matched(hit: Any) -> set[str]:
-    return {t.decode("utf-8") if isinstance(t, bytes) else t for _, t in hit.matched_terms()}
+def _adjacent(hit: Hit, fieldname: str, alt: Terms) -> bool:
+    """Whether the words of `alt` stand in order, at most one word apart, in `fieldname`."""
+    lists = [hit.positions.get((fieldname, t)) or [] for t in alt]
+    return all(lists) and any(_chain(start, lists[1:]) for start in lists[0])
+
+
+def _chain(pos: int, rest: list[list[int]]) -> bool:
+    if not rest:
+        return True
+    return any(0 < q - pos <= 2 and _chain(q, rest[1:]) for q in rest[0])
+
+
+class PassageScorer:
+    """Scores passages for one query (BM25F per field, as Whoosh does, plus the extras above)."""
+
+    def __init__(self, snap: Snapshot, groups: list[Group], weights: list[float]) -> None:
+        self.snap = snap
+        self.groups = groups
+        self.weights = weights
+        self.total = sum(weights) or 1.0
+        self.terms = {t for g in groups for alt in g.alternatives for t in alt}
+        searcher = snap.searcher
+        self.idf = {(f, t): searcher.idf(f, t) for f in PASSAGE_FIELDS for t in self.terms}
+        self.avgfl = {f: searcher.avg_field_length(f) or 1.0 for f in PASSAGE_FIELDS}
+        self.reader = searcher.reader()
+
+    def _term(self, hit: Hit, term: str) -> float:
+        score = 0.0
+        for f in PASSAGE_FIELDS:
+            tf = hit.tf.get((f, term))
+            if tf:
+                fl = self.reader.doc_field_length(hit.docnum, f, 1) or 1
+                score += self.idf[(f, term)] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * fl / self.avgfl[f]))
+        return score
+
+    def _alternative(self, hit: Hit, alt: Terms) -> float:
+        if len(alt) == 1:
+            return self._term(hit, alt[0])
+        if any(_adjacent(hit, f, alt) for f in PASSAGE_FIELDS):
+            return sum(self._term(hit, t) for t in alt)
+        return 0.0
+
+    def score(self, hit: Hit) -> tuple[float, float]:
+        """(score, covered share of the query's weight)."""
+        per_group = [max(self._alternative(hit, alt) for alt in g.alternatives) for g in self.groups]
+        covered = sum(w for w, s in zip(self.weights, per_group, strict=True) if s > 0) / self.total
+        total = sum(per_group)
+        loose = [(g, s) for g, s in zip(self.groups, per_group, strict=True) if not g.phrase]
+        for (a, sa), (b, sb) in itertools.pairwise(loose):
+            if sa and sb and self._close(hit, a, b):
+                total += PROXIMITY_WEIGHT * (sa + sb)
+        return total * covered**COVERAGE_POWER, covered
+
+    def _close(self, hit: Hit, a: Group, b: Group) -> bool:
+        first = [
+            p for alt in a.alternatives if len(alt) == 1 for p in hit.positions.get(("content", alt[0]), [])
+        ]
+        second = [
+            p for alt in b.alternatives if len(alt) == 1 for p in hit.positions.get(("content", alt[0]), [])
+        ]
+        return any(abs(p - q) <= PROXIMITY_WINDOW for p in first for q in second)
 
 
 def defines(text: str, terms: set[str]) -> bool:
@@ -71,27 +159,38 @@ def defines(text: str, terms: set[str]) -> bool:
     return False
 
 
+def _scored(
+    snap: Snapshot, groups: list[Group], weights: list[float], owners: dict[int, str]
+) -> dict[str, list[tuple[float, float, int]]]:
+    """Document id -> (score, coverage, docnum) of each of its matching passages."""
+    scorer = PassageScorer(snap, groups, weights)
+    hits = read_postings(snap, scorer.terms, sorted(owners))
+    found: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+    for docnum, hit in hits.items():
+        score, covered = scorer.score(hit)
+        if score > 0:
+            found[owners[docnum]].append((score, covered, docnum))
+    return found
+
+
 def best_passages(
     snap: Snapshot, groups: list[Group], weights: list[float], docs: list[DocInfo], definition: bool = False
 ) -> dict[str, list[Passage]]:
-    """Document id -> its best passages (score, docnum), best first. For a question for a
-    definition, passages that define the term (`defines`) weigh double."""
+    """Document id -> its best passages (score, docnum), best first."""
     if not docs or not groups:
         return {}
-    within = Q.Or([Q.Term("doc_id", d.id) for d in docs])
-    hits = snap.searcher.search(Q.Require(passage_query(groups), within), limit=None, terms=True)
-    doc_ids = snap.column("doc_id")
-    found: dict[str, list[Passage]] = defaultdict(list)
-    terms = {t for g in groups for alt in g.alternatives for t in alt} if definition else set()
-    for hit in hits:
-        coverage = _covered(groups, weights, _matched(hit))
-        score = float(hit.score or 0.0) * coverage**COVERAGE_POWER
-        if terms and defines(hit["content"], terms):
-            score *= DEFINITION_BOOST
-        found[doc_ids[hit.docnum]].append((score, hit.docnum))
-    return {
-        doc_id: sorted(rows, key=lambda r: (-r[0], r[1]))[:MAX_PASSAGES] for doc_id, rows in found.items()
-    }
+    found = _scored(snap, groups, weights, passage_numbers(snap, docs))
+    terms = {t for g in groups for alt in g.alternatives for t in alt}
+    out: dict[str, list[Passage]] = {}
+    for doc_id, rows in found.items():
+        ranked = sorted(((s, d) for s, _, d in rows), key=lambda r: (-r[0], r[1]))
+        if definition:
+            top = ranked[:DEFINITION_CANDIDATES]
+            content = {d: snap.searcher.stored_fields(d).get("content", "") for _, d in top}
+            boosted = [(s * DEFINITION_BOOST if defines(content[d], terms) else s, d) for s, d in top]
+            ranked = sorted(boosted + ranked[DEFINITION_CANDIDATES:], key=lambda r: (-r[0], r[1]))
+        out[doc_id] = ranked[:MAX_PASSAGES]
+    return out
 
 
 def passage_url(doc: DocInfo, page: int | None) -> str:
@@ -108,12 +207,9 @@ def _entry(doc: DocInfo, stored: dict[str, Any], marks: Marks, score: float) -> 
     }
 
 
-def result_passages(
-    snap: Snapshot, doc: DocInfo, best: list[Passage], groups: list[Group]
-) -> list[dict[str, Any]]:
+def result_passages(snap: Snapshot, doc: DocInfo, best: list[Passage], marks: Marks) -> list[dict[str, Any]]:
     """The passages shown under a result: the best ones, or the document's start if none
     matched (a document found by its title or tags alone)."""
-    marks = Marks.from_groups(groups)
     searcher = snap.searcher
     rows = [(score, searcher.stored_fields(docnum)) for score, docnum in best]
     if not rows:
@@ -134,14 +230,11 @@ def document_passages(
     if parsed.empty:
         return out
     groups = parsed.groups
-    weights = [1.0] * len(groups)
-    within = Q.Require(passage_query(groups), Q.Term("doc_id", doc_id))
-    rows = []
-    for hit in snap.searcher.search(within, limit=None, terms=True):
-        coverage = _covered(groups, weights, _matched(hit))
-        rows.append((coverage, float(hit.score or 0.0), hit.fields()))
-    rows.sort(key=lambda r: (-r[0], -r[1]))
+    found = _scored(snap, groups, [1.0] * len(groups), passage_numbers(snap, [doc])).get(doc_id, [])
+    found.sort(key=lambda r: (-r[1], -r[0], r[2]))
     marks = Marks.from_groups(groups)
-    out["total"] = len(rows)
-    out["passages"] = [_entry(doc, stored, marks, score) for _, score, stored in rows[:limit]]
+    out["total"] = len(found)
+    out["passages"] = [
+        _entry(doc, snap.searcher.stored_fields(d), marks, score) for score, _, d in found[:limit]
+    ]
     return out

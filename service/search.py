@@ -22,14 +22,20 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from whoosh import query as Q
 
+# Whoosh's plain Or preloads scores into a 2048-slot array per block on small indexes (under
+# 5,000 records), which costs more than the search; the binary tree of unions is faster at
+# every size we measured.
+from whoosh.query.compound import DefaultOr as Or
+
 from indexer.schema import DOC_FIELDS
 
 from . import docsets
+from .highlight import Marks
 from .passages import best_passages, result_passages
 from .query import Group, ParsedQuery, parse_query
 from .reader import DocInfo, Snapshot
@@ -60,7 +66,6 @@ class Ranking:
     heading_bonus: float = 0.5
     passage_weight: float = 1.0  # on the page: (BM25F + weight × best passage) × coverage …
     all_words_first: bool = False  # the rule this replaced, kept for the ablation
-    boosts: dict[str, float] = field(default_factory=dict)  # stage 1 per-field query boosts
 
 
 DEFAULT_RANKING = Ranking()
@@ -133,7 +138,7 @@ def _filters(req: SearchRequest) -> dict[str, str]:
 def phrase_docs(snap: Snapshot, group: Group) -> int:
     """Documents with a quoted phrase exactly: in a passage, the title or a heading."""
     alt = group.alternatives[0]
-    q = Q.Or([Q.Phrase(f, list(alt)) for f in ("content", "title", "headings", "heading")])
+    q = Or([Q.Phrase(f, list(alt)) for f in ("content", "title", "headings", "heading")])
     doc_ids, index_of = snap.column("doc_id"), snap.index_of
     found = {index_of.get(doc_ids[d], -1) for d in snap.searcher.docs_for_query(q)}
     found.discard(-1)
@@ -143,25 +148,29 @@ def phrase_docs(snap: Snapshot, group: Group) -> int:
 # --- stage 1: documents by BM25F --------------------------------------------------------------
 
 
-def _doc_term(t: str, boosts: dict[str, float]) -> Q.Query:
-    return Q.Or([Q.Term(f, t, boost=boosts.get(f, 1.0)) for f in DOC_FIELDS])
+def _doc_term(sets: docsets.DocSets, t: str) -> Q.Query | None:
+    # Only the fields that have the term: every Term costs a matcher and a scorer to set up.
+    fields = [f for f in DOC_FIELDS if sets.term(f, t)]
+    if not fields:
+        return None
+    return Or([Q.Term(f, t) for f in fields]) if len(fields) > 1 else Q.Term(fields[0], t)
 
 
-def _doc_alternative(alt: Terms, boosts: dict[str, float]) -> Q.Query:
-    if len(alt) == 1:
-        return _doc_term(alt[0], boosts)
+def _doc_alternative(sets: docsets.DocSets, alt: Terms) -> Q.Query | None:
+    parts = [_doc_term(sets, t) for t in alt]
+    if any(p is None for p in parts):
+        return None
     # Multi-word alternatives (synonyms like "wet maatschappelijke ondersteuning") as all of
     # their words: positions would make phrases exact but cost every query block-max skipping.
-    return Q.And([_doc_term(t, boosts) for t in alt])
+    return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
-def doc_query(groups: list[Group], boosts: dict[str, float] | None = None) -> Q.Query:
-    return Q.Or([_doc_alternative(alt, boosts or {}) for g in groups for alt in g.alternatives])
+def doc_query(sets: docsets.DocSets, groups: list[Group]) -> Q.Query | None:
+    parts = [q for g in groups for alt in g.alternatives if (q := _doc_alternative(sets, alt)) is not None]
+    return (Or(parts) if len(parts) > 1 else parts[0]) if parts else None
 
 
-def stage1(
-    snap: Snapshot, plan: Plan, allowed: int, limit: int, ranking: Ranking = DEFAULT_RANKING
-) -> list[tuple[float, int]]:
+def stage1(snap: Snapshot, plan: Plan, allowed: int, limit: int) -> list[tuple[float, int]]:
     """(BM25F score, document index) of the best `limit` documents among `allowed`."""
     sets = snap.docsets
     groups = [g for g, w in zip(plan.groups, plan.weights, strict=True) if w > 0]
@@ -169,7 +178,10 @@ def stage1(
         return []
     docnums = snap.docnums
     flt = None if allowed == sets.all else {docnums[i] for i in docsets.members(allowed)}
-    hits = snap.searcher.search(doc_query(groups, ranking.boosts), limit=limit, filter=flt)
+    q = doc_query(sets, groups)
+    if q is None:
+        return []
+    hits = snap.searcher.search(q, limit=limit, filter=flt)
     doc_index = sets.doc_index
     return [(float(score), doc_index[docnum]) for docnum, score in hits.items()]
 
@@ -276,7 +288,7 @@ def run_search(
             ordered = [(0.0, i) for i in snap.by_date if docsets.has(allowed, i)][: start + req.per_page]
         else:
             limit = max(ranking.candidates, start + req.per_page)
-            hits = stage1(snap, plan, allowed, limit, ranking)
+            hits = stage1(snap, plan, allowed, limit)
             ordered = rerank(plan, hits, ranking)
         chosen = ordered[start : start + req.per_page]
         page = [snap.order[i] for _, i in chosen]
@@ -288,8 +300,9 @@ def run_search(
             scores = {i: s for s, i in hits}
             chosen = rerank(plan, [(scores[i], i) for _, i in chosen], ranking, best)
             page = [snap.order[i] for _, i in chosen]
+        marks = Marks.from_groups(plan.groups)
         response["results"] = [
-            result_entry(doc, score, result_passages(snap, doc, found.get(doc.id, []), plan.groups))
+            result_entry(doc, score, result_passages(snap, doc, found.get(doc.id, []), marks))
             for (score, _), doc in zip(chosen, page, strict=True)
         ]
     response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)

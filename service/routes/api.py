@@ -1,10 +1,16 @@
-"""JSON endpoints: /search, /suggest, /documents/{id}, /documents/{id}/passages, /health."""
+"""JSON endpoints: /search, /suggest, /documents/{id}, /documents/{id}/passages, /health.
+
+`/search` and `/suggest` return their JSON directly: the models in `models.py` document the
+answer in /docs, but validating every answer against them again cost more than the search of a
+short query (measured: README, "Speed"). Tests check the answers against the models.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 
 from .. import documents, passages, search
 from ..deps import HandleDep, SettingsDep, SynonymsDep
@@ -30,11 +36,11 @@ def search_endpoint(
     sort: Literal["relevance", "date"] = "relevance",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=50)] = 10,
-) -> dict[str, Any]:
+) -> JSONResponse:
     req = search.SearchRequest(q, type, year, category, tag, sort, page, per_page)
     with handle.use() as snap:
         found = search.run_search(snap, req, synonyms)
-    return absolute_links(found, public_base(request, settings))
+    return JSONResponse(absolute_links(found, public_base(request, settings)))
 
 
 @router.get("/suggest", response_model=SuggestOut)
@@ -43,10 +49,10 @@ def suggest_endpoint(
     q: Annotated[str, Query(min_length=1, max_length=100)],
     handle: HandleDep,
     settings: SettingsDep,
-) -> dict[str, Any]:
+) -> JSONResponse:
     with handle.use() as snap:
         found = documents.suggest(snap, q)
-    return absolute_links(found, public_base(request, settings))
+    return JSONResponse(absolute_links(found, public_base(request, settings)))
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut)
