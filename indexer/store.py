@@ -171,7 +171,6 @@ def add_document(w: IndexWriter, doc: Document) -> int:
         url=doc.url,
         title=doc.title,
         headings="\n".join(headings),
-        meta=meta,
         body="\n".join([doc.title, *headings, meta, doc.body]),
         # The vocabulary for corrections counts documents, so it is indexed once per document
         # rather than per passage: half the postings of a build.

@@ -12,7 +12,8 @@ What is marked answers the visitor's words, nothing else:
 
 The fragment is the stretch of at most 240 characters that covers the most distinct query
 words (then the most marks), widened to sentence boundaries where they fit. Words are analysed
-one by one through a bounded cache, so a passage costs a regex pass and dictionary lookups.
+one by one (`indexer.analysis.word_terms`, cached), so a passage costs a regex pass and
+dictionary lookups.
 Whoosh's Fragment and HtmlFormatter (subclassed to write <mark>) escape the marked words and
 the text between them; only our <mark> tags are raw HTML.
 """
@@ -20,7 +21,6 @@ the text between them; only our <mark> tags are raw HTML.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +29,8 @@ from typing import Any
 from whoosh.compat import htmlescape
 from whoosh.highlight import Fragment, HtmlFormatter, get_text
 
-from indexer.analysis import TOKEN_PATTERN, analyze, default_analyzer
+from indexer import analysis
+from indexer.analysis import TOKEN_PATTERN, analyze
 from indexer.text import fold
 
 from .query import Group
@@ -37,7 +38,6 @@ from .query import Group
 WORD = re.compile(TOKEN_PATTERN)
 SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
 WEAK_WORDS_FILE = Path(__file__).parent / "data" / "weak_words_nl.txt"
-MAX_CACHED_WORDS = 50_000
 
 
 @lru_cache(maxsize=1)
@@ -99,19 +99,10 @@ class Marks:
         return cls({t: n for n, t in enumerate(analyze(text))}, ())
 
 
-_word_terms: OrderedDict[str, tuple[str, tuple[str, ...]]] = OrderedDict()
-
-
 def word_terms(word: str) -> tuple[str, tuple[str, ...]]:
     """(the word's own term, its compound parts' terms); ("", ()) for a stopword."""
-    found = _word_terms.get(word)
-    if found is None:
-        terms = [t.text for t in default_analyzer()(word, mode="index")]
-        found = (terms[0], tuple(terms[1:])) if terms else ("", ())
-        _word_terms[word] = found
-        if len(_word_terms) > MAX_CACHED_WORDS:
-            _word_terms.popitem(last=False)
-    return found
+    terms = analysis.word_terms(word)
+    return (terms[0], terms[1:]) if terms else ("", ())
 
 
 def _marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:

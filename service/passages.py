@@ -33,7 +33,9 @@ from .synonyms import Synonyms, Terms
 MAX_PASSAGES = 3
 DEFINITION_BOOST = 2.0
 PROXIMITY_WINDOW = 5  # words between neighbouring query words that still count as close
-PROXIMITY_WEIGHT = 0.5  # share of the two words' scores added when they stand close
+PROXIMITY_WEIGHT = 0.25  # share of two neighbouring query words' scores added when they stand close
+RUN_WEIGHT = 1.0  # three or more query words in a row, as typed, count again
+RUN_MIN_WORDS = 3
 COVERAGE_POWER = 2.0
 DEFINITION_CANDIDATES = 5  # passages per document checked for a definition
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, as stage 1 uses them
@@ -134,19 +136,36 @@ class PassageScorer:
         covered = sum(w for w, s in zip(self.weights, per_group, strict=True) if s > 0) / self.total
         total = sum(per_group)
         loose = [(g, s) for g, s in zip(self.groups, per_group, strict=True) if not g.phrase]
+        run: list[float] = []  # scores of query words standing next to each other, in order
         for (a, sa), (b, sb) in itertools.pairwise(loose):
-            if sa and sb and self._close(hit, a, b):
-                total += PROXIMITY_WEIGHT * (sa + sb)
+            gap = self._gap(hit, a, b) if sa and sb else PROXIMITY_WINDOW + 1
+            if gap <= PROXIMITY_WINDOW:  # close: the closer, the more
+                total += PROXIMITY_WEIGHT * (sa + sb) * (PROXIMITY_WINDOW + 1 - gap) / PROXIMITY_WINDOW
+            if gap == 1:
+                run = [*(run or [sa]), sb]
+            else:
+                total += self._run(run)
+                run = []
+        total += self._run(run)
         return total * covered**COVERAGE_POWER, covered
 
-    def _close(self, hit: Hit, a: Group, b: Group) -> bool:
-        first = [
-            p for alt in a.alternatives if len(alt) == 1 for p in hit.positions.get(("content", alt[0]), [])
-        ]
-        second = [
-            p for alt in b.alternatives if len(alt) == 1 for p in hit.positions.get(("content", alt[0]), [])
-        ]
-        return any(abs(p - q) <= PROXIMITY_WINDOW for p in first for q in second)
+    @staticmethod
+    def _run(run: list[float]) -> float:
+        """Three or more query words in a row, as typed: a quoted sentence, a title."""
+        return RUN_WEIGHT * sum(run) if len(run) >= RUN_MIN_WORDS else 0.0
+
+    def _gap(self, hit: Hit, a: Group, b: Group) -> int:
+        """The fewest words from a word of `a` to a following word of `b` in the content (in the
+        query's order, as a phrase reads)."""
+        first = _positions(hit, a)
+        second = _positions(hit, b)
+        return min((q - p for p in first for q in second if q > p), default=PROXIMITY_WINDOW + 1)
+
+
+def _positions(hit: Hit, group: Group) -> list[int]:
+    return [
+        p for alt in group.alternatives if len(alt) == 1 for p in hit.positions.get(("content", alt[0]), [])
+    ]
 
 
 def defines(text: str, terms: set[str]) -> bool:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import analyze, dutch_analyzer, spelling_analyzer, stem
+from indexer.analysis import (
+    TOKEN_PATTERN,
+    analyze,
+    default_analyzer,
+    dutch_analyzer,
+    spelling_analyzer,
+    stem,
+    word_terms,
+)
 from indexer.compounds import split
 from indexer.text import clean_text
 
@@ -91,3 +101,12 @@ def test_analysis_never_fails(text: str) -> None:
     for mode in ("index", "query"):
         out = analyze(text, mode=mode)
         assert all(isinstance(t, str) and t for t in out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=60))
+def test_word_terms_is_the_chain_for_one_word(text: str) -> None:
+    chain = default_analyzer()
+    for word in [*re.findall(TOKEN_PATTERN, text), "aanbestedingsprocedure", "Coöperaties", "vijftien", "de"]:
+        expected = tuple(t.text for t in chain(word, mode="index"))
+        assert word_terms(word) == expected, word
