@@ -33,7 +33,7 @@ from whoosh import query as Q
 from whoosh.query.compound import DefaultOr as Or
 
 from . import docsets
-from .highlight import Marks
+from .highlight import WORD, Marks, word_terms
 from .passages import best_passages, result_passages
 from .query import Group, ParsedQuery, parse_query
 from .reader import DocInfo, Snapshot
@@ -70,6 +70,7 @@ class Ranking:
 
 
 DEFAULT_RANKING = Ranking()
+EXACT_TITLE = 2.0
 
 
 # --- the plan: groups, weights, document sets ----------------------------------------------
@@ -233,11 +234,22 @@ def _credit(snap: Snapshot, group: Group) -> float:
 # --- stage 1b: rerank with coverage ----------------------------------------------------------
 
 
+def is_title(title: str, terms: set[str]) -> bool:
+    """Whether the query is this title (its words, in any form, and nothing but them)."""
+    words = {own for w in WORD.findall(title) if (own := word_terms(w)[0])}
+    return bool(words) and words <= terms
+
+
 def rerank(
-    plan: Plan, hits: list[tuple[float, int]], ranking: Ranking, passages: dict[int, float] | None = None
+    snap: Snapshot,
+    plan: Plan,
+    hits: list[tuple[float, int]],
+    ranking: Ranking,
+    passages: dict[int, float] | None = None,
 ) -> list[tuple[float, int]]:
     weights = plan.weights
     total = sum(weights) or 1.0
+    terms = {t for g in plan.groups for alt in g.alternatives for t in alt}
     scored = []
     for score, i in hits:
         if passages is not None:
@@ -257,6 +269,8 @@ def rerank(
                 heading += w
         factor = (covered / total) ** ranking.coverage_power
         bonus = 1 + ranking.title_bonus * title / total + ranking.heading_bonus * heading / total
+        if title >= total and is_title(snap.order[i].title, terms):
+            bonus *= EXACT_TITLE  # the visitor typed this document's title
         final = score * factor * bonus
         if ranking.all_words_first and complete:
             final += 1e6
@@ -333,7 +347,7 @@ def run_search(
         else:
             limit = max(ranking.candidates, start + req.per_page)
             hits = stage1(snap, plan, allowed, limit, start + req.per_page, ranking)
-            ordered = rerank(plan, hits, ranking)
+            ordered = rerank(snap, plan, hits, ranking)
         chosen = ordered[start : start + req.per_page]
         page = [snap.order[i] for _, i in chosen]
         found = best_passages(snap, plan.groups, plan.weights, page, parsed.definition)
@@ -342,7 +356,7 @@ def run_search(
             # keeps its documents (pagination stays consistent), only their order changes.
             best = {snap.index_of[d]: rows[0][0] for d, rows in found.items() if rows}
             scores = {i: s for s, i in hits}
-            chosen = rerank(plan, [(scores[i], i) for _, i in chosen], ranking, best)
+            chosen = rerank(snap, plan, [(scores[i], i) for _, i in chosen], ranking, best)
             page = [snap.order[i] for _, i in chosen]
         marks = Marks.from_groups(plan.groups)
         response["results"] = [
