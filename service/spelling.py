@@ -27,6 +27,7 @@ from indexer import compounds
 from indexer.analysis import analyze
 from indexer.text import fold
 
+from .nearwords import NearWords
 from .query import Group, ParsedQuery
 
 # Measured (README, "Spelling"): below 2.5 wordfreq's Dutch list holds as many misspellings
@@ -60,7 +61,6 @@ class Vocabulary:
     """The index's words (folded) with their document counts, sorted for prefix search."""
 
     def __init__(self, reader: Any) -> None:
-        self.reader = reader
         words: list[str] = []
         counts: list[int] = []
         if "spell" in reader.indexed_field_names():
@@ -69,6 +69,7 @@ class Vocabulary:
                 counts.append(info.doc_frequency())
         self.words = words
         self.counts = counts
+        self.near = NearWords(words)
         self._ranked: OrderedDict[str, list[str]] = OrderedDict()
         self._nearest: OrderedDict[tuple[str, int], str | None] = OrderedDict()
 
@@ -98,26 +99,17 @@ class Vocabulary:
         variants = [v for v in _ij_variants(word) if self.df(v) > 0]
         if variants:
             found = max(variants, key=self.df)
-        else:
-            for dist in range(1, maxdist + 1):
-                candidates = [c for c in self.reader.terms_within("spell", word, dist, prefix=1) if c != word]
-                if candidates:
-                    found = str(max(candidates, key=lambda c: (self.df(c), c)))
-                    break
-        if found is None and maxdist:
-            found = self._nearest_inflection(word, maxdist)
+        elif maxdist:
+            # The first letter is kept: it is the one visitors rarely get wrong.
+            close = [c for c in self.near.within(word, maxdist) if c[1][:1] == word[:1]]
+            if not close:
+                # A word the index has only in other forms ("buurtbugdet" when the text says
+                # "buurtbudgetten"): an index word that starts close to it.
+                close = [c for c in self.near.starting_near(word, maxdist) if c[1][:1] == word[:1]]
+            if close:
+                found = min(close, key=lambda c: (c[0], -self.df(c[1]), c[1]))[1]
         _remember(self._nearest, key, found)
         return found
-
-    def _nearest_inflection(self, word: str, maxdist: int) -> str | None:
-        """A word the index has only in other forms ("buurtbugdet" when the text says
-        "buurtbudgetten"): the nearest index word that starts with a close stem."""
-        for dist in range(1, maxdist + 1):
-            for stem in self.reader.terms_within("body", word, dist, prefix=1):
-                forms = [w for w in self.completions(stem, 5) if len(w) - len(stem) <= 4]
-                if forms:
-                    return forms[0]
-        return None
 
 
 def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any) -> Any:
