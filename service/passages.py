@@ -37,6 +37,7 @@ PROXIMITY_WEIGHT = 0.25  # share of two neighbouring query words' scores added w
 RUN_WEIGHT = 1.0  # three or more query words in a row, as typed, count again
 RUN_MIN_WORDS = 3
 COVERAGE_POWER = 2.0
+PARTIAL = 0.3  # weaker evidence (Group.partial) counts this much
 DEFINITION_CANDIDATES = 5  # passages per document checked for a definition
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, as stage 1 uses them
 
@@ -108,7 +109,7 @@ class PassageScorer:
         self.groups = groups
         self.weights = weights
         self.total = sum(weights) or 1.0
-        self.terms = {t for g in groups for alt in g.alternatives for t in alt}
+        self.terms = {t for g in groups for alt in [*g.alternatives, *g.partial] for t in alt}
         searcher = snap.searcher
         self.idf = {(f, t): searcher.idf(f, t) for f in PASSAGE_FIELDS for t in self.terms}
         self.avgfl = {f: searcher.avg_field_length(f) or 1.0 for f in PASSAGE_FIELDS}
@@ -132,7 +133,13 @@ class PassageScorer:
 
     def score(self, hit: Hit) -> tuple[float, float]:
         """(score, covered share of the query's weight)."""
-        per_group = [max(self._alternative(hit, alt) for alt in g.alternatives) for g in self.groups]
+        per_group = [
+            max(
+                [self._alternative(hit, alt) for alt in g.alternatives]
+                + [PARTIAL * self._alternative(hit, alt) for alt in g.partial]
+            )
+            for g in self.groups
+        ]
         covered = sum(w for w, s in zip(self.weights, per_group, strict=True) if s > 0) / self.total
         total = sum(per_group)
         loose = [(g, s) for g, s in zip(self.groups, per_group, strict=True) if not g.phrase]

@@ -43,6 +43,9 @@ class Group:
     alternatives: list[Terms]
     label: str
     phrase: bool = False  # quoted: required, exact
+    # Weaker evidence, counted at half weight: the parts of a compound written apart
+    # ("bewoners" … "groep" for "bewonersgroep"), the verb of a separable verb ("nemen").
+    partial: list[Terms] = field(default_factory=list)
 
     @property
     def terms(self) -> set[str]:

@@ -71,6 +71,7 @@ class Ranking:
 
 DEFAULT_RANKING = Ranking()
 EXACT_TITLE = 2.0
+PARTIAL = 0.3  # the weight of weaker evidence of a group (Group.partial), measured
 
 
 # --- the plan: groups, weights, document sets ----------------------------------------------
@@ -80,6 +81,7 @@ EXACT_TITLE = 2.0
 class Plan:
     groups: list[Group]  # every group (quoted phrases too)
     sets: list[int]  # per group: documents containing it anywhere
+    partials: list[int]  # per group: documents with only weaker evidence of it
     titles: list[int]  # per group: documents whose title contains it
     headings: list[int]  # per group: documents with it in a heading
     weights: list[float]  # per group: IDF over documents (0 when no document has it)
@@ -121,9 +123,16 @@ def make_plan(snap: Snapshot, parsed: ParsedQuery, req: SearchRequest) -> Plan:
     for term in parsed.excluded:
         matching &= ~sets.term("body", term)
     filters = {facet: sets.value(facet, value) for facet, value in _filters(req).items()}
+    partials = []
+    for g, b in zip(groups, body, strict=True):
+        extra = 0
+        for alt in g.partial:
+            extra |= sets.terms_all("body", alt)
+        partials.append(extra & ~b)
     return Plan(
         groups,
         body,
+        partials,
         [group_set(sets, g, "title") for g in groups],
         [group_set(sets, g, "headings") for g in groups],
         weights,
@@ -168,6 +177,12 @@ def _doc_alternative(sets: docsets.DocSets, alt: Terms) -> Q.Query | None:
 
 def doc_query(sets: docsets.DocSets, groups: list[Group]) -> Q.Query | None:
     parts = [q for g in groups for alt in g.alternatives if (q := _doc_alternative(sets, alt)) is not None]
+    for g in groups:
+        for alt in g.partial:
+            q = _doc_alternative(sets, alt)
+            if q is not None:
+                q.boost = PARTIAL
+                parts.append(q)
     return (Or(parts) if len(parts) > 1 else parts[0]) if parts else None
 
 
@@ -256,13 +271,17 @@ def rerank(
             score += ranking.passage_weight * passages.get(i, 0.0)
         covered = title = heading = 0.0
         complete = True
-        for w, body, t, h in zip(weights, plan.sets, plan.titles, plan.headings, strict=True):
+        for w, body, part, t, h in zip(
+            weights, plan.sets, plan.partials, plan.titles, plan.headings, strict=True
+        ):
             if not w:
                 continue
             if docsets.has(body, i):
                 covered += w
             else:
                 complete = False
+                if docsets.has(part, i):
+                    covered += PARTIAL * w
             if docsets.has(t, i):
                 title += w
             if docsets.has(h, i):

@@ -186,6 +186,11 @@ def plan_spelling(vocabulary: Vocabulary, parsed: ParsedQuery, analyzer: Any, ma
     for group in groups:
         word = _single_word(group)
         assert word is not None
+        # A compound also counts, weakly, where its parts are written apart: "bewonersgroep"
+        # in a text about a "groep bewoners".
+        whole = tuple(t for part in compounds.split(word) for t in analyze(part, analyzer))
+        if len(whole) > 1:
+            group.partial.append(whole)
         if vocabulary.df(word) > 0:
             continue
         typing = group is parsed.groups[-1] and len(word) >= 4  # the last word may be unfinished
@@ -204,15 +209,11 @@ def plan_spelling(vocabulary: Vocabulary, parsed: ParsedQuery, analyzer: Any, ma
             found = found[:PREFIX_ALTERNATIVES]
         if not found and (base := _without_particle(vocabulary, word)) is not None:
             found = [base]  # a separable verb: "meebeslissen" -> "beslissen"
-        parts = () if fix else compounds.split(word)
-        if not (found or parts) or (fix and matches(group)):
+        if not found or (fix and matches(group)):
             continue  # a misspelling that finds something as typed is only suggested
         # New alternatives go first: proximity is scored on the first one. The original stays,
-        # as its stem may still match another form of the word. A compound the index lacks
-        # also matches its parts written apart ("bewonersgroep": "groep bewoners").
+        # as its stem may still match another form of the word.
         extra = [s for s in (tuple(analyze(w, analyzer)) for w in found) if s]
-        if len(split := tuple(t for part in parts for t in analyze(part, analyzer))) > 1:
-            extra.append(split)
         group.alternatives = list(dict.fromkeys([*extra, *group.alternatives]))
         if fix:
             plan.applied = True
