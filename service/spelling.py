@@ -138,8 +138,9 @@ def in_lexicon(word: str) -> bool:
     return compounds.zipf(word) >= LEXICON_MIN_ZIPF
 
 
-def is_real(vocabulary: Vocabulary, word: str) -> bool:
-    return vocabulary.df(word) > 0 or in_lexicon(word)
+def _apostrophe_plural(vocabulary: Vocabulary, word: str) -> bool:
+    """ "risicos" is "risico's" typed without the apostrophe (the index has "risico")."""
+    return len(word) > 3 and word[-1] == "s" and word[-2] in "aeiouy" and vocabulary.df(word[:-1]) > 0
 
 
 @dataclass(slots=True)
@@ -191,7 +192,7 @@ def plan_spelling(vocabulary: Vocabulary, parsed: ParsedQuery, analyzer: Any, ma
         whole = tuple(t for part in compounds.split(word) for t in analyze(part, analyzer))
         if len(whole) > 1:
             group.partial.append(whole)
-        if vocabulary.df(word) > 0:
+        if vocabulary.df(word) > 0 or _apostrophe_plural(vocabulary, word):
             continue
         typing = group is parsed.groups[-1] and len(word) >= 4  # the last word may be unfinished
         found: list[str] = []
