@@ -20,6 +20,7 @@ Pure functions over an index Snapshot; no FastAPI here. Steps of `run_search`:
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -111,10 +112,16 @@ def make_plan(snap: Snapshot, parsed: ParsedQuery, req: SearchRequest) -> Plan:
     weights = [idf(b.bit_count(), sets.size) for b in body]
     # A quoted phrase is required, exactly: on a passage, in the title or a heading.
     body = [phrase_docs(snap, g) & b if g.phrase and b else b for g, b in zip(groups, body, strict=True)]
-    matching = 0
+    partials = []
     for g, b in zip(groups, body, strict=True):
+        extra = 0
+        for alt in g.partial:
+            extra |= sets.terms_all("body", alt)
+        partials.append(extra & ~b)
+    matching = 0
+    for g, b, extra in zip(groups, body, partials, strict=True):
         if not g.phrase:
-            matching |= b
+            matching |= b | extra
     if all(g.phrase for g in groups):
         matching = sets.all
     for g, b in zip(groups, body, strict=True):
@@ -123,12 +130,6 @@ def make_plan(snap: Snapshot, parsed: ParsedQuery, req: SearchRequest) -> Plan:
     for term in parsed.excluded:
         matching &= ~sets.term("body", term)
     filters = {facet: sets.value(facet, value) for facet, value in _filters(req).items()}
-    partials = []
-    for g, b in zip(groups, body, strict=True):
-        extra = 0
-        for alt in g.partial:
-            extra |= sets.terms_all("body", alt)
-        partials.append(extra & ~b)
     return Plan(
         groups,
         body,
@@ -175,26 +176,29 @@ def _doc_alternative(sets: docsets.DocSets, alt: Terms) -> Q.Query | None:
     return parts[0] if len(parts) == 1 else Q.And(parts)
 
 
-def doc_query(sets: docsets.DocSets, groups: list[Group]) -> Q.Query | None:
+def doc_query(sets: docsets.DocSets, groups: list[Group], weak: list[Terms] | None = None) -> Q.Query | None:
+    """The groups' alternatives, and `weak` evidence at its lower weight."""
     parts = [q for g in groups for alt in g.alternatives if (q := _doc_alternative(sets, alt)) is not None]
-    for g in groups:
-        for alt in g.partial:
-            q = _doc_alternative(sets, alt)
-            if q is not None:
-                q.boost = PARTIAL
-                parts.append(q)
+    for alt in weak or []:
+        if (q := _doc_alternative(sets, alt)) is not None:
+            q.boost = PARTIAL
+            parts.append(q)
     return (Or(parts) if len(parts) > 1 else parts[0]) if parts else None
 
 
-def _search(snap: Snapshot, groups: list[Group], allowed: int, limit: int) -> list[tuple[float, int]]:
-    """Whoosh top-k over the doc records for `groups`, within `allowed`."""
+def _search(
+    snap: Snapshot, groups: list[Group], allowed: int, limit: int, weak: list[Terms] | None = None
+) -> list[tuple[float, int]]:
+    """Whoosh top-k over the doc records for `groups` (and `weak` evidence), within `allowed`."""
     sets = snap.docsets
-    q = doc_query(sets, groups)
+    q = doc_query(sets, groups, weak)
     if q is None or not allowed or limit <= 0:
         return []
     reach = 0
     for g in groups:
         reach |= group_set(sets, g)
+    for alt in weak or []:
+        reach |= sets.terms_all("body", alt)
     # A filter costs a set of every allowed document: only when it excludes something.
     flt = None if reach & ~allowed == 0 else {snap.docnums[i] for i in docsets.members(allowed & reach)}
     hits = snap.searcher.search(q, limit=limit, filter=flt)
@@ -215,7 +219,10 @@ def stage1(
     best documents for those, and each common group a candidate contains adds its IDF (BM25
     at one occurrence in an average document). Documents with only the common groups follow
     when a page reaches that far. Below `common_min_docs` documents a group is never common,
-    so small sites get exact BM25F.
+    so small sites get exact BM25F. Weaker evidence (a compound's parts written apart) is
+    never searched for (its words are usually common): it adds its share of IDF to the
+    candidates that have it, and documents with only it fill up the candidates when the
+    others leave room.
     """
     sets = snap.docsets
     threshold = max(ranking.common_share * sets.size, ranking.common_min_docs)
@@ -227,12 +234,31 @@ def stage1(
     groups = [g for _, _, g in sized]
     drivers = [g for df, _, g in sized if df <= threshold] or groups[:1]
     others = [g for g in groups if g not in drivers]
-    if not others:
-        return _search(snap, groups, allowed, limit)
-    hits = _search(snap, drivers, allowed, limit)
-    credit = [(group_set(sets, g), _credit(snap, g)) for g in others]
+    # Weaker evidence whose words are all rare is searched for with the drivers, at its
+    # weight; otherwise it only adds its share of IDF.
+    rare_weak = [
+        g.partial[0]
+        for g, b in zip(plan.groups, plan.partials, strict=True)
+        if b and all(sets.term("body", t).bit_count() <= threshold for t in g.partial[0])
+    ]
+    weak = [
+        (b, _parts_credit(snap, g.partial[0]))
+        for g, b in zip(plan.groups, plan.partials, strict=True)
+        if b and g.partial[0] not in rare_weak
+    ]
+    hits = _search(snap, drivers if others else groups, allowed, limit, rare_weak)
+    credit = weak + [(group_set(sets, g), _group_credit(snap, g)) for g in others]
+    if weak and len(hits) < limit:
+        seen = {i for _, i in hits}
+        for b, _ in weak:
+            room = limit - len(hits)
+            extra = [
+                i for i in itertools.islice(docsets.members(b & allowed), room + len(seen)) if i not in seen
+            ]
+            hits += [(0.0, i) for i in extra[:room]]
+            seen.update(extra[:room])
     hits = [(score + sum(c for b, c in credit if docsets.has(b, i)), i) for score, i in hits]
-    if len(hits) < need:
+    if others and len(hits) < need:
         reached = 0
         for g in drivers:
             reached |= group_set(sets, g)
@@ -240,10 +266,19 @@ def stage1(
     return hits
 
 
-def _credit(snap: Snapshot, group: Group) -> float:
-    """A common group's share of a candidate's score: the IDF of its rarest single term."""
+def _idf(snap: Snapshot, term: str) -> float:
+    # BM25 at one occurrence in a document of average length is about the term's IDF: the
+    # score a candidate gets for a term whose postings are not read.
+    return float(snap.searcher.idf("body", term))
+
+
+def _group_credit(snap: Snapshot, group: Group) -> float:
     single = [alt[0] for alt in group.alternatives if len(alt) == 1]
-    return max((snap.searcher.idf("body", t) for t in single), default=1.0)
+    return max((_idf(snap, t) for t in single), default=1.0)
+
+
+def _parts_credit(snap: Snapshot, parts: Terms) -> float:
+    return PARTIAL * sum(_idf(snap, t) for t in parts)
 
 
 # --- stage 1b: rerank with coverage ----------------------------------------------------------
