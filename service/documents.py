@@ -9,6 +9,7 @@ of the index.
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections import Counter
 from typing import Any
 
@@ -30,8 +31,8 @@ class TitleIndex:
     def __init__(self, docs: list[DocInfo]) -> None:
         pairs = sorted({(w, i) for i, d in enumerate(docs) for w in _title_words(d.title)})
         self.words = [w for w, _ in pairs]
-        self.docs = [i for _, i in pairs]
-        self.title_words = [_title_words(d.title) for d in docs]
+        self.docs = array("I", (i for _, i in pairs))
+        self.titles = [d.title for d in docs]
 
     def starting_with(self, prefix: str) -> list[int]:
         """Documents (dense indexes, ascending) with a title word starting with `prefix`."""
@@ -40,7 +41,7 @@ class TitleIndex:
         return sorted(set(self.docs[lo : min(hi, lo + MAX_TITLE_CANDIDATES)]))
 
     def matches(self, i: int, prefixes: list[str]) -> bool:
-        words = self.title_words[i]
+        words = _title_words(self.titles[i])
         return all(any(w.startswith(p) for w in words) for p in prefixes)
 
 

@@ -124,7 +124,10 @@ def load_snapshot(index_dir: Path) -> Snapshot:
     try:
         path = index_dir.resolve(strict=True)
         ix = open_index(index_dir)
-        info = read_build_info(path)
+        # Keep what answers use, not the build's per-file bookkeeping (megabytes at 10,000 files).
+        info = {
+            k: v for k, v in read_build_info(path).items() if not isinstance(v, (dict, list)) or len(v) <= 100
+        }
     except (IndexerError, OSError) as exc:
         raise IndexUnavailable(str(exc)) from exc
     searcher = ix.searcher()
@@ -139,14 +142,11 @@ def load_snapshot(index_dir: Path) -> Snapshot:
         snap.order.append(doc)
         snap.docnums.append(docnum)
     sets = snap.docsets = DocSets(searcher, doc_index, len(snap.order))
-    for i, doc in enumerate(snap.order):
-        sets.add_facet_value("type", doc.kind, i)
-        if doc.year:
-            sets.add_facet_value("year", doc.year, i)
-        for category in doc.categories:
-            sets.add_facet_value("category", category, i)
-        for tag in doc.tags:
-            sets.add_facet_value("tag", tag, i)
+    docs = list(enumerate(snap.order))
+    sets.add_facet_values("type", ((i, d.kind) for i, d in docs))
+    sets.add_facet_values("year", ((i, d.year) for i, d in docs if d.year))
+    sets.add_facet_values("category", ((i, c) for i, d in docs for c in d.categories))
+    sets.add_facet_values("tag", ((i, t) for i, d in docs for t in d.tags), counted=False)
     snap.by_date = sorted(
         range(len(snap.order)), key=lambda i: snap.order[i].published or "0000", reverse=True
     )
