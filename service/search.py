@@ -5,283 +5,38 @@ Pure functions over an index Snapshot; no FastAPI here. Steps of `run_search`:
 1. Parse the query (`query.parse_query`) into groups of alternative terms, with synonyms, and
    plan its spelling (`spelling.plan_spelling`): corrections only for words that neither the
    index nor the Dutch lexicon knows, applied when the typed word matches nothing.
-2. Document sets (`docsets`): for every group the documents that contain it. They give each
-   group's weight (IDF over documents), the matching documents (any group; quoted phrases
-   required; `-word` excluded), the total and disjunctive facets, without scoring anything.
-3. Stage 1: one Whoosh query over the doc records only (title, headings, tags, body; BM25F,
-   top-k with block-max skipping, no per-hit term recording) for the best `candidates`.
-4. Rerank the candidates with graded coverage: score = BM25F × (share of the query's IDF
-   weight the document covers)^p × (1 + bonus for the share its title / a heading covers).
+2. The plan (`plan.make_plan`): per group the documents that contain it, as bitsets; from
+   them each group's weight, the matching documents, `total` and disjunctive facets.
+3. Stage 1 (`candidates.stage1`): the best documents by BM25F over their doc records.
+4. Rerank them with graded coverage (`rerank`): score = BM25F × (share of the query's IDF
+   weight the document covers)² × (1 + bonus for the share its title / a heading covers).
    A rare word a document has outweighs two common ones; no document drops out for lacking
    a word.
-5. Stage 2 (`passages`): for the documents on the page only, their best passages and
-   snippets; a PDF result links to the page of its best passage.
+5. Stage 2 (`passages`): for the documents on the page only, their best passages; the page
+   is reordered with them, and snippets are made; a PDF result links to its best page.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from whoosh import query as Q
-
-# Whoosh's plain Or preloads scores into a 2048-slot array per block on small indexes (under
-# 5,000 records), which costs more than the search; the binary tree of unions is faster at
-# every size we measured.
-from whoosh.query.compound import DefaultOr as Or
-
 from . import docsets
+from .candidates import stage1
 from .highlight import WORD, Marks, word_terms
 from .passages import best_passages, result_passages
-from .query import Group, ParsedQuery, parse_query
+from .plan import DEFAULT_RANKING, PARTIAL, Plan, Ranking, SearchRequest, group_set, make_plan
+from .query import parse_query
 from .reader import DocInfo, Snapshot
 from .spelling import plan_spelling
-from .synonyms import Synonyms, Terms
+from .synonyms import Synonyms
+
+__all__ = ["DEFAULT_RANKING", "Ranking", "SearchRequest", "run_search"]
+
+EXACT_TITLE = 2.0  # a query that is a document's title
 
 
-@dataclass(frozen=True, slots=True)
-class SearchRequest:
-    q: str
-    type: str | None = None
-    year: str | None = None
-    category: str | None = None
-    tag: str | None = None
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 10
-
-
-@dataclass(frozen=True, slots=True)
-class Ranking:
-    """The ranking's knobs; the defaults are what `make bench-relevance` measured (README)."""
-
-    candidates: int = 100  # documents stage 1 hands to the rerank (more for deep pages)
-    coverage_power: float = 2.0  # score × coverage ** p; 0 = coverage plays no part
-    title_bonus: float = 2.0  # × (1 + title_bonus × title coverage + heading_bonus × …)
-    heading_bonus: float = 0.5
-    passage_weight: float = 1.0  # on the page: (BM25F + weight × best passage) × coverage …
-    all_words_first: bool = False  # the rule this replaced, kept for the ablation
-    # Stage 1 leaves a group out of choosing candidates when more than this share of the
-    # documents (and more than this many) have it: at 10,000 documents, words in over 1,000.
-    common_share: float = 0.1
-    common_min_docs: int = 1000
-
-
-DEFAULT_RANKING = Ranking()
-EXACT_TITLE = 2.0
-PARTIAL = 0.3  # the weight of weaker evidence of a group (Group.partial), measured
-
-
-# --- the plan: groups, weights, document sets ----------------------------------------------
-
-
-@dataclass(slots=True)
-class Plan:
-    groups: list[Group]  # every group (quoted phrases too)
-    sets: list[int]  # per group: documents containing it anywhere
-    partials: list[int]  # per group: documents with only weaker evidence of it
-    titles: list[int]  # per group: documents whose title contains it
-    headings: list[int]  # per group: documents with it in a heading
-    weights: list[float]  # per group: IDF over documents (0 when no document has it)
-    matching: int  # documents matching the query before filters
-    filters: dict[str, int]  # facet -> documents passing that facet's filter
-
-
-def _alternative_set(sets: docsets.DocSets, field: str, alt: Terms) -> int:
-    return sets.terms_all(field, alt)
-
-
-def group_set(sets: docsets.DocSets, group: Group, field: str = "body") -> int:
-    bits = 0
-    for alt in group.alternatives:
-        bits |= _alternative_set(sets, field, alt)
-    return bits
-
-
-def idf(df: int, n: int) -> float:
-    return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
-
-
-def make_plan(snap: Snapshot, parsed: ParsedQuery, req: SearchRequest) -> Plan:
-    sets = snap.docsets
-    groups = parsed.groups
-    body = [group_set(sets, g) for g in groups]
-    weights = [idf(b.bit_count(), sets.size) for b in body]
-    # A quoted phrase is required, exactly: on a passage, in the title or a heading.
-    body = [phrase_docs(snap, g) & b if g.phrase and b else b for g, b in zip(groups, body, strict=True)]
-    partials = []
-    for g, b in zip(groups, body, strict=True):
-        extra = 0
-        for alt in g.partial:
-            extra |= sets.terms_all("body", alt)
-        partials.append(extra & ~b)
-    matching = 0
-    for g, b, extra in zip(groups, body, partials, strict=True):
-        if not g.phrase:
-            matching |= b | extra
-    if all(g.phrase for g in groups):
-        matching = sets.all
-    for g, b in zip(groups, body, strict=True):
-        if g.phrase:
-            matching &= b
-    for term in parsed.excluded:
-        matching &= ~sets.term("body", term)
-    filters = {facet: sets.value(facet, value) for facet, value in _filters(req).items()}
-    return Plan(
-        groups,
-        body,
-        partials,
-        [group_set(sets, g, "title") for g in groups],
-        [group_set(sets, g, "headings") for g in groups],
-        weights,
-        matching,
-        filters,
-    )
-
-
-def _filters(req: SearchRequest) -> dict[str, str]:
-    values = {"type": req.type, "year": req.year, "category": req.category, "tag": req.tag}
-    return {facet: value for facet, value in values.items() if value}
-
-
-def phrase_docs(snap: Snapshot, group: Group) -> int:
-    """Documents with a quoted phrase exactly: in a passage, the title or a heading."""
-    alt = group.alternatives[0]
-    q = Or([Q.Phrase(f, list(alt)) for f in ("content", "title", "headings", "heading")])
-    doc_ids, index_of = snap.column("doc_id"), snap.index_of
-    found = {index_of.get(doc_ids[d], -1) for d in snap.searcher.docs_for_query(q)}
-    found.discard(-1)
-    return docsets.from_indexes(found, snap.docsets.size)
-
-
-# --- stage 1: documents by BM25F --------------------------------------------------------------
-
-
-def _doc_term(sets: docsets.DocSets, t: str) -> Q.Query | None:
-    # Only `body`, which holds the title, headings and tags too: each more field is another
-    # posting list to walk (three times the time for the same ranking, measured); titles and
-    # headings weigh in through the rerank's bonus instead.
-    return Q.Term("body", t) if sets.term("body", t) else None
-
-
-def _doc_alternative(sets: docsets.DocSets, alt: Terms) -> Q.Query | None:
-    parts = [_doc_term(sets, t) for t in alt]
-    if any(p is None for p in parts):
-        return None
-    # Multi-word alternatives (synonyms like "wet maatschappelijke ondersteuning") as all of
-    # their words: positions would make phrases exact but cost every query block-max skipping.
-    return parts[0] if len(parts) == 1 else Q.And(parts)
-
-
-def doc_query(sets: docsets.DocSets, groups: list[Group], weak: list[Terms] | None = None) -> Q.Query | None:
-    """The groups' alternatives, and `weak` evidence at its lower weight."""
-    parts = [q for g in groups for alt in g.alternatives if (q := _doc_alternative(sets, alt)) is not None]
-    for alt in weak or []:
-        if (q := _doc_alternative(sets, alt)) is not None:
-            q.boost = PARTIAL
-            parts.append(q)
-    return (Or(parts) if len(parts) > 1 else parts[0]) if parts else None
-
-
-def _search(
-    snap: Snapshot, groups: list[Group], allowed: int, limit: int, weak: list[Terms] | None = None
-) -> list[tuple[float, int]]:
-    """Whoosh top-k over the doc records for `groups` (and `weak` evidence), within `allowed`."""
-    sets = snap.docsets
-    q = doc_query(sets, groups, weak)
-    if q is None or not allowed or limit <= 0:
-        return []
-    reach = 0
-    for g in groups:
-        reach |= group_set(sets, g)
-    for alt in weak or []:
-        reach |= sets.terms_all("body", alt)
-    # A filter costs a set of every allowed document: only when it excludes something.
-    flt = None if reach & ~allowed == 0 else {snap.docnums[i] for i in docsets.members(allowed & reach)}
-    hits = snap.searcher.search(q, limit=limit, filter=flt)
-    doc_index = sets.doc_index
-    return [(float(score), doc_index[docnum]) for docnum, score in hits.items()]
-
-
-def stage1(
-    snap: Snapshot, plan: Plan, allowed: int, limit: int, need: int = 0, ranking: Ranking = DEFAULT_RANKING
-) -> list[tuple[float, int]]:
-    """(BM25F score, document index) of the best `limit` documents among `allowed`; at least
-    `need` of them when that many match.
-
-    Whoosh walks every posting of every term in Python (its block-max skipping rarely skips
-    a block here: BM25 scores of one term differ too little), so a word in thousands of
-    documents costs tens of milliseconds. Such common groups do not choose the candidates
-    when rarer groups can (or, when all are common, the rarest one): the candidates are the
-    best documents for those, and each common group a candidate contains adds its IDF (BM25
-    at one occurrence in an average document). Documents with only the common groups follow
-    when a page reaches that far. Below `common_min_docs` documents a group is never common,
-    so small sites get exact BM25F. Weaker evidence (a compound's parts written apart) is
-    never searched for (its words are usually common): it adds its share of IDF to the
-    candidates that have it, and documents with only it fill up the candidates when the
-    others leave room.
-    """
-    sets = snap.docsets
-    threshold = max(ranking.common_share * sets.size, ranking.common_min_docs)
-    sized = sorted(
-        (group_set(sets, g).bit_count(), n, g)
-        for n, (g, w) in enumerate(zip(plan.groups, plan.weights, strict=True))
-        if w
-    )
-    groups = [g for _, _, g in sized]
-    drivers = [g for df, _, g in sized if df <= threshold] or groups[:1]
-    others = [g for g in groups if g not in drivers]
-    # Weaker evidence whose words are all rare is searched for with the drivers, at its
-    # weight; otherwise it only adds its share of IDF.
-    rare_weak = [
-        g.partial[0]
-        for g, b in zip(plan.groups, plan.partials, strict=True)
-        if b and all(sets.term("body", t).bit_count() <= threshold for t in g.partial[0])
-    ]
-    weak = [
-        (b, _parts_credit(snap, g.partial[0]))
-        for g, b in zip(plan.groups, plan.partials, strict=True)
-        if b and g.partial[0] not in rare_weak
-    ]
-    hits = _search(snap, drivers if others else groups, allowed, limit, rare_weak)
-    credit = weak + [(group_set(sets, g), _group_credit(snap, g)) for g in others]
-    if weak and len(hits) < limit:
-        seen = {i for _, i in hits}
-        for b, _ in weak:
-            room = limit - len(hits)
-            extra = [
-                i for i in itertools.islice(docsets.members(b & allowed), room + len(seen)) if i not in seen
-            ]
-            hits += [(0.0, i) for i in extra[:room]]
-            seen.update(extra[:room])
-    hits = [(score + sum(c for b, c in credit if docsets.has(b, i)), i) for score, i in hits]
-    if others and len(hits) < need:
-        reached = 0
-        for g in drivers:
-            reached |= group_set(sets, g)
-        hits += _search(snap, others, allowed & ~reached, need - len(hits))
-    return hits
-
-
-def _idf(snap: Snapshot, term: str) -> float:
-    # BM25 at one occurrence in a document of average length is about the term's IDF: the
-    # score a candidate gets for a term whose postings are not read.
-    return float(snap.searcher.idf("body", term))
-
-
-def _group_credit(snap: Snapshot, group: Group) -> float:
-    single = [alt[0] for alt in group.alternatives if len(alt) == 1]
-    return max((_idf(snap, t) for t in single), default=1.0)
-
-
-def _parts_credit(snap: Snapshot, parts: Terms) -> float:
-    return PARTIAL * sum(_idf(snap, t) for t in parts)
-
-
-# --- stage 1b: rerank with coverage ----------------------------------------------------------
+# --- rerank with coverage ----------------------------------------------------------------------
 
 
 def is_title(title: str, terms: set[str]) -> bool:
