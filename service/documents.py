@@ -32,7 +32,7 @@ class TitleIndex:
         pairs = sorted({(w, i) for i, d in enumerate(docs) for w in _title_words(d.title)})
         self.words = [w for w, _ in pairs]
         self.docs = array("I", (i for _, i in pairs))
-        self.titles = [d.title for d in docs]
+        self.folded = [" ".join(_title_words(d.title)) for d in docs]
 
     def starting_with(self, prefix: str) -> list[int]:
         """Documents (dense indexes, ascending) with a title word starting with `prefix`."""
@@ -41,7 +41,7 @@ class TitleIndex:
         return sorted(set(self.docs[lo : min(hi, lo + MAX_TITLE_CANDIDATES)]))
 
     def matches(self, i: int, prefixes: list[str]) -> bool:
-        words = _title_words(self.titles[i])
+        words = self.folded[i].split()
         return all(any(w.startswith(p) for w in words) for p in prefixes)
 
 
@@ -56,7 +56,9 @@ def suggest(snap: Snapshot, prefix: str, limit: int = 8) -> dict[str, Any]:
         return {"query": prefix, "suggestions": out}
     head, last = words[:-1], words[-1]
     titles: TitleIndex = snap.titles
-    found = [i for i in titles.starting_with(last) if titles.matches(i, head)]
+    found = titles.starting_with(last)
+    if head:
+        found = [i for i in found if titles.matches(i, head)]
     found.sort(key=lambda i: snap.order[i].published or "0000", reverse=True)
     for i in found[: limit // 2]:
         doc = snap.order[i]
