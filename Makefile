@@ -81,9 +81,10 @@ tests/browser/node_modules/.installed: tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $@
 
-## bench: indexing speed, PDF pages/s, query and /suggest latency (prints numbers, asserts nothing)
+## bench: indexing speed, PDF pages/s, query and /suggest latency (prints numbers, asserts nothing);
+## PASSAGES=100000 measures a synthetic corpus of that size instead, beside plain Whoosh
 bench: $(VENV)/.installed
-	$(PY) -m bench.speed
+	$(PY) -m bench.speed $(if $(PASSAGES),--passages $(PASSAGES))
 
 ## bench-indexing: build a synthetic corpus of PASSAGES passages: passages/s, CPU, peak RSS, reader RSS
 PASSAGES ?= 10000

@@ -1,10 +1,13 @@
 """`make bench`: indexing speed, PDF pages per second, query and /suggest latency, memory.
 
-Prints numbers; asserts nothing. Run from the repository root: `python -m bench.speed`.
+Prints numbers; asserts nothing. Run from the repository root: `python -m bench.speed` over
+corpus/, or `python -m bench.speed --passages 100000` (`make bench PASSAGES=100000`) over a
+synthetic corpus of that size, side by side with plain Whoosh (see bench/scale.py).
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import resource
 import shutil
@@ -25,6 +28,8 @@ from service.documents import suggest
 from service.reader import Snapshot, load_snapshot
 from service.search import SearchRequest, run_search
 from service.synonyms import Synonyms
+
+from . import scale
 
 REPO = Path(__file__).resolve().parent.parent
 REALWORLD = REPO.parent / "shared" / "realworld"
@@ -243,7 +248,24 @@ def bench_analysis_cost() -> None:
             )
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.speed", description=__doc__)
+    parser.add_argument("--passages", type=int, help="a synthetic corpus of this many passages instead")
+    parser.add_argument("--seed", type=int, default=20261201, help="seed of the synthetic corpus")
+    parser.add_argument(
+        "--workdir", type=Path, help="keep corpus and index here (default: a temporary folder)"
+    )
+    parser.add_argument("--reuse-index", action="store_true", help="reuse an index left in --workdir")
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP load figures")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds per HTTP load run")
+    args = parser.parse_args(argv)
+    if args.passages:
+        if args.workdir:
+            return scale.main(
+                args.passages, args.seed, args.workdir, args.reuse_index, not args.no_http, args.seconds
+            )
+        with tempfile.TemporaryDirectory() as tmp:
+            return scale.main(args.passages, args.seed, Path(tmp), False, not args.no_http, args.seconds)
     print(f"Python {sys.version.split()[0]}, {len(pdf_files())} PDFs")
     with tempfile.TemporaryDirectory() as tmp:
         index = bench_corpus(Path(tmp))

@@ -354,6 +354,21 @@ def spelling_analyzer() -> DutchAnalyzer:
     return _base(None, decompound=False, stop=False)
 
 
+@lru_cache(maxsize=100_000)
+def word_terms(word: str) -> tuple[str, ...]:
+    """What the Dutch chain (index mode, as `default_analyzer`) makes of one word: its stem,
+    then its compound parts' stems; () for a stopword. The same steps without the token
+    pipeline's overhead, for snippets, which analyse every word of every passage they show
+    (a test checks it against the chain)."""
+    folded = _fold_cached(word.lower())
+    if len(folded) > MAX_TOKEN_CHARS or len(folded) < 2 or folded in stopwords():
+        return ()
+    terms = [stem(folded)]
+    if len(folded) >= compounds.MIN_COMPOUND_CHARS:
+        terms += [stem(part) for part in _all_parts(folded, compounds.DEFAULT_MIN_ZIPF)]
+    return tuple(terms)
+
+
 def analyze(text: str, analyzer: Any = None, mode: str = "query") -> list[str]:
     """The terms `analyzer` (default: the Dutch chain) makes of `text`."""
     chain = analyzer if analyzer is not None else default_analyzer()

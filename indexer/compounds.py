@@ -14,7 +14,8 @@ is accepted only when every part is a common word on its own; guards against bad
 * the linking morphemes -s-, -e- and -en- may stand between parts
   ("aanbesteding-s-procedure", "boek-en-kast");
 * every part must reach `min_zipf` (Zipf scale: 3 = once per million words), and be more
-  common than the whole word, which otherwise is a word of its own ("platteland").
+  common than the whole word, which otherwise is a word of its own ("platteland");
+* a numeral is not split into its numbers ("vijftien", "tweehonderd").
 
 The lexicon loads lazily on first use (about 0.5 s) and splits are cached.
 """
@@ -46,6 +47,16 @@ NOT_HEADS = frozenset(
     """.split()
 )
 
+# A numeral is one word, not a compound of its digits: "vijftien" is not "vijf" + "tien", so a
+# search for "tien" does not find (or mark) "vijftien", "achttien" or "tweehonderd".
+NUMBER_WORDS = frozenset(
+    """
+    een twee drie vier vijf zes zeven acht negen tien elf twaalf dertien veertien vijftien
+    zestien zeventien achttien negentien twintig dertig veertig vijftig zestig zeventig tachtig
+    negentig honderd duizend miljoen miljard
+    """.split()
+)
+
 _lexicon: dict[str, float] | None = None
 
 
@@ -69,6 +80,27 @@ def lexicon() -> dict[str, float]:
     return _lexicon
 
 
+_accented: dict[str, str] | None = None
+
+
+def accented_forms() -> dict[str, str]:
+    """Folded word -> its commonest spelling with diacritics ("cooperatie" -> "coöperatie"),
+    for words whose usual form has them; shows corrections the way Dutch writes them."""
+    global _accented
+    if _accented is None:
+        from wordfreq import get_frequency_dict
+
+        table: dict[str, str] = {}
+        for word, freq in get_frequency_dict("nl").items():  # commonest first
+            if not word.isalpha() or word.isascii() or math.log10(freq) + 9.0 < LEXICON_MIN_ZIPF:
+                continue
+            key = fold(word.lower())
+            if key != word and key not in table and zipf(key) <= math.log10(freq) + 9.0 + 0.01:
+                table[key] = word
+        _accented = table
+    return _accented
+
+
 def zipf(word: str) -> float:
     return lexicon().get(word, 0.0)
 
@@ -77,7 +109,7 @@ def zipf(word: str) -> float:
 def split(word: str, min_zipf: float = DEFAULT_MIN_ZIPF) -> tuple[str, ...]:
     """The parts of a folded lowercase compound, or () when it is not one."""
     best = _best_split(word, min_zipf)
-    if not best:
+    if not best or all(part in NUMBER_WORDS for part in best[1]):
         return ()
     # A word more common than its rarest part is a word of its own that happens to contain
     # other words ("platteland", "gesprekken" = "gesp" + "rekken"), not a compound to split.

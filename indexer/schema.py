@@ -2,17 +2,17 @@
 
 Two kinds of record live in one index, told apart by `record`:
 
-* a **doc** record per document: title, headings, categories and tags (what the document is
-  about), with its metadata stored for result lists and facets;
-* a **passage** record per passage: 50-150 words of body text with its page number and
-  character offsets, pointing to its document through `doc_id`.
+* a **doc** record per document: title and headings (what the document is about), a `body`
+  field with all of its text (title, headings, categories, tags and every passage) for
+  ranking whole documents, its metadata stored for result lists, and the filter fields;
+* a **passage** record per passage: 50-150 words of `content` with the `heading` it falls
+  under, its page number and character offsets, pointing to its document through `doc_id`.
 
-A search runs over both and groups hits by `doc_id`: one result per document with its best
-passages. Titles sit only on the doc record, so a query of a PDF's title words ranks the
-document once instead of making every page match.
-
-Filter fields (`kind`, `year`, `category`, `tag`) are copied onto every record so a filter
-restricts passages and documents alike.
+A search ranks doc records first (the fields `title`, `headings` and `body` exist only there,
+so ten times fewer postings than the passages), then scores the passages of the few
+documents it shows (`content`, `heading`). Titles sit only on the doc record, so a query of a
+PDF's title words ranks the document once instead of making every page match. A document's
+passages follow its doc record in document-number order (they are written together).
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import dutch_analyzer, spelling_analyzer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # BM25F field weights: the title says most about a document, then its headings, then the
-# categories and tags the author chose, then the body text.
-FIELD_BOOSTS = {"title": 4.0, "headings": 2.0, "meta": 1.5, "content": 1.0}
-SEARCH_FIELDS = tuple(FIELD_BOOSTS)
+# body text. (Documents are ranked on `body`, which holds title, headings and tags too, with
+# a bonus for title and heading matches; passages on `content` and their `heading`.)
+FIELD_BOOSTS = {"title": 4.0, "headings": 2.0, "body": 1.0, "heading": 2.0, "content": 1.0}
+PASSAGE_FIELDS = ("heading", "content")  # on passage records only
 
 
 def build_schema(analysis: str = "dutch", stemming: str = "dutch", decompound: bool = True) -> Schema:
@@ -52,7 +53,9 @@ def build_schema(analysis: str = "dutch", stemming: str = "dutch", decompound: b
         tag=KEYWORD(stored=True, commas=True, scorable=False, lowercase=True),
         title=TEXT(analyzer=text, stored=True, field_boost=boosts["title"]),
         headings=TEXT(analyzer=text, stored=True, field_boost=boosts["headings"]),
-        meta=TEXT(analyzer=text, field_boost=boosts["meta"]),
+        # Ranks whole documents; phrases are checked on passages, so no positions here.
+        body=TEXT(analyzer=text, phrase=False, field_boost=boosts["body"]),
+        heading=TEXT(analyzer=text, stored=True, field_boost=boosts["heading"]),
         content=TEXT(analyzer=text, stored=True, phrase=True, field_boost=boosts["content"]),
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
         page=NUMERIC(int, stored=True),

@@ -229,23 +229,22 @@ def add_document(w: Any, doc: Document) -> int:
 
 
 def _add(w: IndexWriter, doc: Document) -> int:
-    common: dict[str, Any] = {
-        "doc_id": doc.id,
-        "source": doc.source,
-        "kind": doc.kind,
-        "year": str(doc.published.year) if doc.published else "",
-        "published": doc.published.isoformat() if doc.published else "",
-        "category": ",".join(c.replace(",", " ") for c in doc.categories),
-        "tag": ",".join(t.replace(",", " ") for t in doc.tags),
-        "url": doc.url,
-    }
     headings = list(dict.fromkeys(p.heading for p in doc.passages if p.heading))
+    meta = " ; ".join(doc.categories + doc.tags)
     w.add_document(
         id=doc.id,
+        doc_id=doc.id,
         record="doc",
+        source=doc.source,
+        kind=doc.kind,
+        year=str(doc.published.year) if doc.published else "",
+        published=doc.published.isoformat() if doc.published else "",
+        category=",".join(c.replace(",", " ") for c in doc.categories),
+        tag=",".join(t.replace(",", " ") for t in doc.tags),
+        url=doc.url,
         title=doc.title,
         headings="\n".join(headings),
-        meta=" ; ".join(doc.categories + doc.tags),
+        body="\n".join([doc.title, *headings, meta, doc.body]),
         # The vocabulary for corrections counts documents, so it is indexed once per document
         # rather than per passage: half the postings of a build.
         spell=doc.title + "\n" + doc.body,
@@ -253,18 +252,19 @@ def _add(w: IndexWriter, doc: Document) -> int:
         summary=doc.summary,
         pages=doc.pages,
         file=doc.file,
-        **common,
     )
+    # Passages carry only what finding and showing them needs; filters apply to documents.
     for n, passage in enumerate(doc.passages):
         w.add_document(
             id=f"{doc.id}:{n}",
+            doc_id=doc.id,
             record="passage",
+            source=doc.source,
             content=passage.text,
-            headings=passage.heading,
+            heading=passage.heading,
             page=passage.page if passage.page is not None else 0,
             start=passage.start,
             end=passage.end,
             ocr=passage.ocr,
-            **common,
         )
     return len(doc.passages)

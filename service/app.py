@@ -85,9 +85,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         app.state.synonyms = Synonyms(settings.synonyms)
         app.state.search_log.start()
         # Load the compound lexicon and synonyms now, not on a visitor's first search.
-        from .highlight import snippet
+        from .highlight import Marks, snippet
 
-        snippet("warm-up aanbestedingsprocedure", {"aanbested"})
+        snippet("warm-up aanbestedingsprocedure", Marks.from_query("aanbesteding"))
         try:
             with app.state.handle.use() as snap:
                 app.state.synonyms.table(snap.analyzer)

@@ -62,10 +62,6 @@ class ServiceSettings(BaseSettings):
         description="CSP frame-ancestors of the HTML pages: who may show them in a frame",
     )
     synonyms: Path = Field(DEFAULT_SYNONYMS, description="the synonym file, re-read when it changes")
-    all_terms_min: int = Field(
-        10, ge=0, description="fewer documents with every query word than this: documents with some follow"
-    )
-    max_hits: int = Field(5000, ge=100, description="passage hits read per query before grouping")
     log_format: Literal["text", "json"] = Field("text", description="log lines as text or JSON")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
     log_queries: bool = Field(False, description="write the query text of requests into the access log")

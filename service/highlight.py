@@ -1,21 +1,50 @@
-"""Snippets: the best fragment of a passage with matched words in <mark>, all else escaped.
+"""Snippets: the best fragment of a passage with the visitor's words in <mark>, all else escaped.
 
-The text is analysed in index mode, so the parts of a compound match too: a search for
-"aanbesteding" marks "aanbestedingsprocedure". The window is the stretch of at most 240
-characters holding the most matched words. Whoosh's Fragment and HtmlFormatter (subclassed to
-write <mark>) escape both the marked words and the text between them; only our <mark> tags are
-raw HTML.
+What is marked answers the visitor's words, nothing else:
+
+* a query word where the text has it, in any inflection ("gemeenten" for "gemeente"), or as
+  a part of a compound ("aanbestedingsprocedure" for "aanbesteding"): compound parts count
+  only when the part itself is a word of the query;
+* a multi-word synonym or a quoted phrase only as the whole phrase ("wmo" marks "Wet
+  maatschappelijke ondersteuning" once, never "wet" in "Jeugdwet" on its own);
+* never a stopword-like word ("tussen", "laten", "mee"; `data/weak_words_nl.txt`) unless the
+  query has nothing else.
+
+The fragment is the stretch of at most 240 characters that covers the most distinct query
+words (then the most marks), widened to sentence boundaries where they fit. Words are analysed
+one by one (`indexer.analysis.word_terms`, cached), so a passage costs a regex pass and
+dictionary lookups.
+Whoosh's Fragment and HtmlFormatter (subclassed to write <mark>) escape the marked words and
+the text between them; only our <mark> tags are raw HTML.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from whoosh.compat import htmlescape
 from whoosh.highlight import Fragment, HtmlFormatter, get_text
 
-from indexer.analysis import default_analyzer
+from indexer import analysis
+from indexer.analysis import TOKEN_PATTERN, analyze
+from indexer.text import fold
+
+from .query import Group
+
+WORD = re.compile(TOKEN_PATTERN)
+SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
+WEAK_WORDS_FILE = Path(__file__).parent / "data" / "weak_words_nl.txt"
+
+
+@lru_cache(maxsize=1)
+def weak_words() -> frozenset[str]:
+    """Folded stopword-like words that are never marked on their own."""
+    lines = WEAK_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
 
 
 class MarkFormatter(HtmlFormatter):  # type: ignore[misc]
@@ -26,64 +55,141 @@ class MarkFormatter(HtmlFormatter):  # type: ignore[misc]
         return "<mark>" + str(htmlescape(get_text(text, token, replace), quote=False)) + "</mark>"
 
 
-class _Word:
+class _Span:
     """The little of a Whoosh Token the formatter uses."""
 
     __slots__ = ("boost", "endchar", "matched", "startchar", "text")
 
-    def __init__(self, startchar: int, endchar: int, text: str, matched: bool) -> None:
-        self.startchar, self.endchar, self.text, self.matched = startchar, endchar, text, matched
+    def __init__(self, startchar: int, endchar: int) -> None:
+        self.startchar, self.endchar, self.text, self.matched = startchar, endchar, "", True
         self.boost = 1.0
 
-    def copy(self) -> _Word:
-        return _Word(self.startchar, self.endchar, self.text, self.matched)
+    def copy(self) -> _Span:
+        return _Span(self.startchar, self.endchar)
 
 
-@lru_cache(maxsize=8192)
-def _words(text: str) -> tuple[tuple[int, int, frozenset[str]], ...]:
-    """(start, end, terms) per word of a passage: a compound carries its parts' terms too.
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """What to mark for one query: single terms and whole phrases, each with its group."""
 
-    Cached by text: analysing passages is most of a query's cost, and visitors typing in the
-    search box ask for the same passages again and again.
-    """
-    spans: dict[int, tuple[int, set[str]]] = {}
-    for t in default_analyzer()(text, chars=True, mode="index", removestops=False):
-        _end, terms = spans.setdefault(t.startchar, (t.endchar, set()))
-        terms.add(t.text)
-    return tuple((start, end, frozenset(terms)) for start, (end, terms) in spans.items())
+    words: dict[str, int]
+    phrases: tuple[tuple[tuple[str, ...], int], ...]
+    # Per query: surface word -> (its own term, the group it marks); passages repeat words.
+    memo: dict[str, tuple[str, int | None]] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_groups(cls, groups: list[Group]) -> Marks:
+        weak = weak_words()
+        strong = [g for g in groups if g.phrase or fold(g.label.lower()) not in weak]
+        chosen = strong or groups
+        words: dict[str, int] = {}
+        phrases: list[tuple[tuple[str, ...], int]] = []
+        for n, group in enumerate(chosen):
+            singles = {alt[0] for alt in group.alternatives if len(alt) == 1}
+            for alt in group.alternatives:
+                if len(alt) == 1:
+                    words.setdefault(alt[0], n)
+                elif alt and singles.isdisjoint(alt):  # "sociaal wijkteam" for "wijkteam": mark the word
+                    phrases.append((alt, n))
+        return cls(words, tuple(phrases))
+
+    @classmethod
+    def from_query(cls, text: str) -> Marks:
+        """Marks for plain words (tests, tools): every analysed word is its own group."""
+        return cls({t: n for n, t in enumerate(analyze(text))}, ())
 
 
-def _best_window(spans: list[tuple[int, int]], width: int) -> list[tuple[int, int]]:
-    """The run of matched words that fits in `width` characters and holds the most of them."""
-    best: list[tuple[int, int]] = []
+def word_terms(word: str) -> tuple[str, tuple[str, ...]]:
+    """(the word's own term, its compound parts' terms); ("", ()) for a stopword."""
+    terms = analysis.word_terms(word)
+    return (terms[0], terms[1:]) if terms else ("", ())
+
+
+def _marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:
+    """(start, end, group) of every marked stretch of `text`, in order."""
+    words, memo = marks.words, marks.memo
+    tokens = []  # (start, end, own term, group) of the words that are not stopwords
+    for m in WORD.finditer(text):
+        word = m.group()
+        found = memo.get(word)
+        if found is None:
+            own, parts = word_terms(word)
+            group = words.get(own)
+            if group is None:
+                group = next((words[p] for p in parts if p in words), None)
+            found = memo[word] = (own, group)
+        if found[0]:
+            tokens.append((m.start(), m.end(), found[0], found[1]))
+    out: list[tuple[int, int, int]] = []
+    taken: set[int] = set()
+    if marks.phrases:
+        starts: dict[str, list[int]] = {}
+        for i, token in enumerate(tokens):
+            starts.setdefault(token[2], []).append(i)
+        for terms, n in marks.phrases:
+            size = len(terms)
+            for i in starts.get(terms[0], ()):
+                span = range(i, i + size)
+                fits = i + size <= len(tokens) and all(tokens[i + k][2] == terms[k] for k in range(1, size))
+                if fits and taken.isdisjoint(span):
+                    out.append((tokens[i][0], tokens[i + size - 1][1], n))
+                    taken.update(span)
+    out += [
+        (start, end, g) for i, (start, end, _, g) in enumerate(tokens) if g is not None and i not in taken
+    ]
+    out.sort()
+    return out
+
+
+def _best_window(spans: list[tuple[int, int, int]], width: int) -> list[tuple[int, int, int]]:
+    """The run of marks that fits in `width` characters with the most distinct groups."""
+    best: list[tuple[int, int, int]] = []
+    best_key = (0, 0)
     j = 0
     for i in range(len(spans)):
         j = max(j, i)
         while j < len(spans) and spans[j][1] - spans[i][0] <= width:
             j += 1
-        if j - i > len(best):
-            best = spans[i:j]
-    return best or spans[:1]
+        run = spans[i:j] or spans[i : i + 1]
+        key = (len({s[2] for s in run}), len(run))
+        if key > best_key:
+            best, best_key = run, key
+    return best
 
 
-def snippet(text: str, terms: set[str], max_chars: int = 240) -> str:
-    """An escaped excerpt of `text` around the best cluster of `terms`; the start if none."""
-    spans = [(start, end) for start, end, found in _words(text) if not terms.isdisjoint(found)]
+def _sentence_start(text: str, pos: int, limit: int) -> int:
+    """The start of the sentence holding `pos`, if it lies after `limit`; else -1."""
+    start = 0
+    for m in SENTENCE_END.finditer(text, 0, pos):
+        start = m.end()
+    while start < len(text) and text[start].isspace():
+        start += 1
+    return start if start >= limit else -1
+
+
+def snippet(text: str, marks: Marks, max_chars: int = 240) -> str:
+    """An escaped excerpt of `text` around its best stretch of marks; the start if none."""
+    spans = _marks(text, marks)
     if not spans:
         plain = str(htmlescape(text[:max_chars], quote=False))
         return plain + (" …" if len(text) > max_chars else "")
     window = _best_window(spans, max_chars * 2 // 3)
     first, last = window[0][0], window[-1][1]
-    start = max(0, first - (max_chars - (last - first)) // 3)
-    if start > 0:  # begin at a word boundary
+    sentence = _sentence_start(text, first, last - max_chars)
+    start = sentence if sentence >= 0 else max(0, first - (max_chars - (last - first)) // 3)
+    if start > 0 and sentence < 0:  # begin at a word boundary
         space = text.find(" ", start, first)
         start = space + 1 if space != -1 else first
     end = min(len(text), max(last, start + max_chars))
     if end < len(text):
-        space = text.rfind(" ", last, end)
-        end = space if space != -1 else max(last, end)
-    marks = [_Word(s, e, "", True) for s, e in spans if s >= start and e <= end]
-    html: str = MarkFormatter().format_fragment(Fragment(text, marks, start, end))
+        stop = max((m.end() for m in SENTENCE_END.finditer(text, last, end)), default=-1)
+        if stop != -1:
+            end = stop
+        else:
+            space = text.rfind(" ", last, end)
+            end = space if space != -1 else max(last, end)
+    shown = [_Span(s, e) for s, e, _ in spans if s >= start and e <= end]
+    html: str = MarkFormatter().format_fragment(Fragment(text, shown, start, end))
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return prefix + html.strip() + suffix
@@ -92,8 +198,8 @@ def snippet(text: str, terms: set[str], max_chars: int = 240) -> str:
 def matched_words(text: str, terms: set[str]) -> list[str]:
     """The words of `text` that match `terms`, as written there (first spelling, in order)."""
     seen: dict[str, str] = {}
-    for start, end, found in _words(text):
-        if not terms.isdisjoint(found):
-            word = text[start:end]
-            seen.setdefault(word.lower(), word)
+    for match in WORD.finditer(text):
+        own, parts = word_terms(match.group())
+        if own and (own in terms or not terms.isdisjoint(parts)):
+            seen.setdefault(match.group().lower(), match.group())
     return list(seen.values())

@@ -22,11 +22,12 @@ class PassageOut(BaseModel):
         description="the plain document link: the PDF file with #page=N, or the web page",
         examples=["https://zoeken.example.nl/files/pdf/manifest.pdf#page=7"],
     )
+    ocr: bool = Field(False, description="the passage's text was recognised from a scanned page (OCR)")
 
 
 class ResultOut(BaseModel):
     id: str = Field(description="document id, for /documents/{id}")
-    type: str = Field(description="blog or pdf", examples=["pdf"])
+    type: str = Field(description="blog, pdf or kennisbank", examples=["pdf"])
     title: str
     url: str = Field(description="where to go: the url of the best passage (viewer or text fragment)")
     file_url: str = Field(description="the plain link of the best passage: the PDF with #page=N, or the page")
@@ -51,10 +52,14 @@ class SearchOut(BaseModel):
     ran_query: str | None = Field(
         description="the corrected query that ran, when unknown words were corrected"
     )
-    mode: str = Field(description='"all": every word matched; "any": too few did, so any word')
+    mode: str = Field(description='"all": every result has every word; "any": some results lack some')
     facets: dict[str, dict[str, int]] = Field(
         description="counts per type, year and category over all matching documents",
         examples=[{"type": {"blog": 9, "pdf": 3}, "year": {"2014": 5}, "category": {"Wmo": 4}}],
+    )
+    unknown_words: list[str] = Field(
+        default_factory=list,
+        description="words of the query that no document contains (after corrections and synonyms)",
     )
     results: list[ResultOut]
     search_id: str | None = Field(

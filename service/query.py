@@ -26,6 +26,13 @@ from indexer.text import clean_text, fold
 from .synonyms import Synonyms, Terms
 
 OPERATORS = {"AND", "OR", "NOT", "&&", "||"}
+# A question for a definition. Its frame words carry the intent, not the subject: "wat
+# betekent keukentafelgesprek" is about "keukentafelgesprek", not about passages saying "betekent".
+DEFINITION = re.compile(
+    r"^(wat (is|zijn|betekent|betekenen|houdt|wordt( er)? bedoeld met|verstaat (men|je|u) onder)"
+    r"|betekenis|definitie)\b"
+)
+FRAME_WORDS = frozenset("betekent betekenen betekenis definitie houdt bedoeld verstaat verstaan".split())
 CHUNK = re.compile(r'(-?)"([^"]*)"|(\S+)')
 WORD = re.compile(r"[^\W_]+")
 
@@ -37,10 +44,23 @@ class Group:
     alternatives: list[Terms]
     label: str
     phrase: bool = False  # quoted: required, exact
+    # Weaker evidence, counted at half weight: the parts of a compound written apart
+    # ("bewoners" … "groep" for "bewonersgroep"), the verb of a separable verb ("nemen").
+    partial: list[Terms] = field(default_factory=list)
 
     @property
     def terms(self) -> set[str]:
         return {t for alt in self.alternatives for t in alt}
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word as the visitor typed it: where it stands in `ParsedQuery.text`, and folded."""
+
+    start: int
+    end: int
+    folded: str
+    quoted: bool = False
 
 
 @dataclass(slots=True)
@@ -48,7 +68,23 @@ class ParsedQuery:
     text: str
     groups: list[Group] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
-    words: list[str] = field(default_factory=list)  # folded surface words, for corrections
+    words: list[Word] = field(default_factory=list)  # every word typed, excluded ones too
+    definition: bool = False  # "wat is …", "wat betekent …": asks what something means
+
+    def rewrite(self, replacements: dict[str, str]) -> str:
+        """`text` with words replaced by folded word (the visitor's casing kept). A quoted single
+        word loses its quotes: they asked for it as typed, and the suggestion is another word."""
+        out, pos = [], 0
+        for word in self.words:
+            fix = replacements.get(word.folded)
+            if fix is None:
+                continue
+            start, end = word.start, word.end
+            if word.quoted and self.text[start - 1 : start] == '"' and self.text[end : end + 1] == '"':
+                start, end = start - 1, end + 1
+            out += [self.text[pos:start], match_case(self.text[word.start : word.end], fix)]
+            pos = end
+        return "".join([*out, self.text[pos:]])
 
     @property
     def empty(self) -> bool:
@@ -56,6 +92,14 @@ class ParsedQuery:
 
     def all_terms(self) -> set[str]:
         return {t for g in self.groups for t in g.terms}
+
+
+def match_case(typed: str, word: str) -> str:
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
 
 
 def normalise(text: str) -> str:
@@ -68,7 +112,7 @@ def normalise(text: str) -> str:
 def parse_query(raw: str, synonyms: Synonyms | None = None, analyzer: Any = None) -> ParsedQuery:
     """`analyzer` is the index's own (default: the Dutch chain)."""
     text = normalise(raw)
-    parsed = ParsedQuery(text)
+    parsed = ParsedQuery(text, definition=bool(DEFINITION.match(fold(text.lower()))))
     loose: list[tuple[str, str]] = []  # (stem, surface word) of unquoted words, in order
 
     def flush_loose() -> None:
@@ -87,9 +131,18 @@ def parse_query(raw: str, synonyms: Synonyms | None = None, analyzer: Any = None
                 i = end
         loose.clear()
 
+    def words_of(match: re.Match[str], group: int, quoted: bool) -> list[str]:
+        found = list(WORD.finditer(match.group(group)))
+        base = match.start(group)
+        parsed.words.extend(
+            Word(base + w.start(), base + w.end(), fold(w.group().lower()), quoted) for w in found
+        )
+        return [w.group() for w in found]
+
     for match in CHUNK.finditer(text):
         negated, quoted, word = match.group(1), match.group(2), match.group(3)
         if quoted is not None:
+            words_of(match, 2, quoted=True)
             stems = analyze(quoted, analyzer)
             if negated:
                 parsed.excluded.extend(stems)
@@ -98,15 +151,15 @@ def parse_query(raw: str, synonyms: Synonyms | None = None, analyzer: Any = None
                 # Quoted is exact and required, one word too: taken as typed, never corrected
                 # (how "Zoek in plaats daarvan naar …" runs the visitor's own words).
                 parsed.groups.append(Group([tuple(stems)], quoted.strip(), phrase=True))
-            parsed.words.extend(fold(w.lower()) for w in WORD.findall(quoted))
             continue
         if word in OPERATORS:
             continue
+        surfaces = words_of(match, 3, quoted=False)
         if word.startswith("-") and len(word) > 1:
             parsed.excluded.extend(analyze(word[1:], analyzer))
             continue
-        surfaces = WORD.findall(word)
-        parsed.words.extend(fold(w.lower()) for w in surfaces)
+        if parsed.definition:
+            surfaces = [w for w in surfaces if fold(w.lower()) not in FRAME_WORDS]
         for surface in surfaces:
             for stem in analyze(surface, analyzer):
                 loose.append((stem, surface))

@@ -25,9 +25,10 @@ from indexer.urls import FILES_PREFIX
 from .errors import ServiceError
 from .highlight import matched_words
 from .links import is_local_pdf
+from .plan import group_set
 from .query import parse_query
 from .reader import DocInfo, Snapshot
-from .spelling import expand_unknown
+from .spelling import plan_spelling
 from .synonyms import Synonyms
 
 MAX_FILE_PARAM = 2048
@@ -105,7 +106,8 @@ def highlight_words(snap: Snapshot, doc: DocInfo, page: int, q: str, synonyms: S
     parsed = parse_query(q, synonyms, snap.analyzer)
     if parsed.empty:
         return []
-    expand_unknown(snap, parsed)
+    # The same spelling plan as the search: a correction that ran there is marked here.
+    plan_spelling(snap.vocabulary, parsed, snap.analyzer, lambda g: bool(group_set(snap.docsets, g)))
     terms = parsed.all_terms()
     seen: dict[str, str] = {}
     for stored in snap.searcher.documents(doc_id=doc.id, record="passage"):

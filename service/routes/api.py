@@ -1,4 +1,9 @@
-"""JSON endpoints: /search, /suggest, /documents/{id}, /documents/{id}/passages, /health."""
+"""JSON endpoints: /search, /suggest, /documents/{id}, /documents/{id}/passages, /health.
+
+`/search` and `/suggest` return their JSON directly: the models in `models.py` document the
+answer in /docs, but validating every answer against them again cost more than the search of a
+short query (measured: README, "Speed"). Tests check the answers against the models.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from .. import documents, search
+from .. import documents, passages, search
 from ..deps import HandleDep, SearchLogDep, SettingsDep, SynonymsDep
 from ..links import absolute_links, public_base
 from ..metrics import record_search
@@ -64,13 +69,13 @@ def search_endpoint(
             description="search_id of the previous search of a search-as-you-type box (the log counts one)",
         ),
     ] = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """One result per document, best first, with its best passages (a PDF's with their page)
     and facet counts. When too few documents hold every word, documents with some of them
     follow (`mode` = "any"); an unknown word is corrected (`ran_query`, `suggestion`)."""
     req = search.SearchRequest(q, type, year, category, tag, sort, page, per_page)
     with handle.use() as snap:
-        found = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
+        found = search.run_search(snap, req, synonyms)
     filters = {
         "type": type,
         "year": year,
@@ -80,7 +85,7 @@ def search_endpoint(
     }
     found["search_id"] = search_log.search(q, found["total"], found["mode"], filters, page, "api", replaces)
     record_search("api", found["total"])
-    return absolute_links(found, public_base(request, settings))
+    return JSONResponse(absolute_links(found, public_base(request, settings)))
 
 
 @router.get(
@@ -91,11 +96,11 @@ def search_endpoint(
 )
 def suggest_endpoint(
     request: Request, q: PrefixParam, handle: HandleDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Titles that match what was typed (with their URL) and completions of the last word."""
     with handle.use() as snap:
         found = documents.suggest(snap, q)
-    return absolute_links(found, public_base(request, settings))
+    return JSONResponse(absolute_links(found, public_base(request, settings)))
 
 
 @router.get(
@@ -131,7 +136,7 @@ def document_passages_endpoint(
 ) -> dict[str, Any]:
     """Every passage of one document that matches the query, best first, with its page link."""
     with handle.use() as snap:
-        found = search.document_passages(snap, doc_id, q, synonyms)
+        found = passages.document_passages(snap, doc_id, q, synonyms)
     if found is None:
         raise HTTPException(404, f"Document {doc_id!r} bestaat niet.")
     record_search("document", found["total"])

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from indexer.text import dutch_date
 from indexer.urls import is_safe_link
 
-from .. import documents, search
+from .. import documents, passages, search
 from ..analytics import SEARCH_ID
 from ..deps import HandleDep, SearchLogDep, SettingsDep, SynonymsDep
 from ..metrics import record_search
@@ -72,7 +72,7 @@ def search_page(
         empty = not snap.docs  # nothing to search: the page says the index is still empty
     if q and doc_id and not empty:  # "zoek in dit document"
         with handle.use() as snap:
-            within = search.document_passages(snap, doc_id, q, synonyms, limit=50)
+            within = passages.document_passages(snap, doc_id, q, synonyms, limit=50)
             document = documents.document_detail(snap, doc_id) if within else None
             themes = main_themes(snap)
         if within is not None:
@@ -81,7 +81,7 @@ def search_page(
         with handle.use() as snap:
             if q and not empty:
                 req = search.SearchRequest(q, kind, year, category, tag, sort, page, per_page)
-                data = search.run_search(snap, req, synonyms, settings.all_terms_min, settings.max_hits)
+                data = search.run_search(snap, req, synonyms)
             themes = main_themes(snap)
         if data is not None:
             record_search("page", data["total"])

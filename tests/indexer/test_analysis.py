@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import pickle
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import _base, analyze, composed_chain, dutch_analyzer, spelling_analyzer, stem
+from indexer.analysis import (
+    TOKEN_PATTERN,
+    _base,
+    analyze,
+    composed_chain,
+    default_analyzer,
+    dutch_analyzer,
+    spelling_analyzer,
+    stem,
+    word_terms,
+)
 from indexer.compounds import split
 from indexer.text import clean_text
 
@@ -161,3 +172,12 @@ def test_lone_surrogates_are_no_characters() -> None:
     whole = dutch_analyzer()("00\ud800", tokenize=False, mode="query")
     assert [t.text for t in whole] == ["00"]
     assert [t.text for t in dutch_analyzer()("\ud800", tokenize=False, mode="query")] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=60))
+def test_word_terms_is_the_chain_for_one_word(text: str) -> None:
+    chain = default_analyzer()
+    for word in [*re.findall(TOKEN_PATTERN, text), "aanbestedingsprocedure", "Coöperaties", "vijftien", "de"]:
+        expected = tuple(t.text for t in chain(word, mode="index"))
+        assert word_terms(word) == expected, word

@@ -171,7 +171,10 @@ def test_update_over_an_index_of_another_schema_rebuilds(settings: IndexerSettin
     build_index(settings)
     info_file = settings.index_dir.resolve() / store.BUILD_INFO
     info_file.write_text(
-        info_file.read_text("utf-8").replace('"schema_version": 3', '"schema_version": 2'), "utf-8"
+        info_file.read_text("utf-8").replace(
+            f'"schema_version": {store.SCHEMA_VERSION}', '"schema_version": 2'
+        ),
+        "utf-8",
     )
     report = update_index(settings)
     assert report.notes == [

@@ -1,7 +1,9 @@
 """Relevance gate: the judged queries must keep their quality (see `make bench-relevance`).
 
-Floors are pinned a little below the measured values (nDCG@10 0.832, MRR@10 0.916 on
-2026-11-26), so a change that makes Dutch search worse fails CI instead of slipping through.
+Floors are pinned a little below what the extended set (177 queries) measures with graded
+coverage on 2026-12-01 (nDCG@10 0.835, MRR@10 0.931; per kind in README "Measurements"), so a
+change that makes Dutch search worse fails CI instead of slipping through. The issue-10 target
+(0.88 overall, 0.80 for questions) is not reached yet: questions measure 0.672.
 """
 
 from __future__ import annotations
@@ -10,12 +12,27 @@ import pytest
 
 from bench.relevance import CONFIGS, evaluate_all
 
-# Pinned just below what the extended set (177 queries) measures on 2026-12-01 (0.765 / 0.847);
-# the ranking work of issue 10 raises them to its targets.
-NDCG_FLOOR = 0.75
-MRR_FLOOR = 0.83
+NDCG_FLOOR = 0.82
+MRR_FLOOR = 0.91
 MIN_GAIN_OVER_BASELINE = 0.30
-KIND_FLOOR = 0.33  # English terms measure 0.353 today
+HALF_FLOOR = 0.78  # tuning 0.801, held-out 0.871
+# nDCG@10 per kind, 0.02 below the measured value.
+KIND_FLOORS = {
+    "abbreviation": 0.83,
+    "accent": 0.90,
+    "compound": 0.87,
+    "definition": 0.84,
+    "english": 0.74,
+    "inflection": 0.84,
+    "pdf": 0.98,
+    "pdf_heading": 0.83,
+    "phrase": 0.86,
+    "question": 0.65,
+    "theme": 0.85,
+    "topic_verb": 0.80,
+    "typo": 0.86,
+    "valid_word": 0.88,
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +55,15 @@ def test_current_pipeline_beats_the_whoosh_baseline(results: dict[str, dict[str,
     assert cur["nDCG@10"] >= base["nDCG@10"] * (1 + MIN_GAIN_OVER_BASELINE)
 
 
-def test_every_query_kind_is_served(results: dict[str, dict[str, object]]) -> None:
+def test_every_query_kind_keeps_its_level(results: dict[str, dict[str, object]]) -> None:
     by_kind = results["current"]["by_kind"]
     assert isinstance(by_kind, dict)
-    weak = {kind: round(m["nDCG@10"], 3) for kind, m in by_kind.items() if m["nDCG@10"] < KIND_FLOOR}
-    assert not weak, f"query kinds below nDCG@10 {KIND_FLOOR}: {weak}"
+    assert set(by_kind) == set(KIND_FLOORS), "a new kind of judged query needs its floor here"
+    weak = {k: round(m["nDCG@10"], 3) for k, m in by_kind.items() if m["nDCG@10"] < KIND_FLOORS[k]}
+    assert not weak, f"query kinds below their floor: {weak}"
+
+
+def test_both_halves_hold(results: dict[str, dict[str, object]]) -> None:
+    by_half = results["current"]["by_half"]
+    assert isinstance(by_half, dict)
+    assert all(by_half[part]["nDCG@10"] >= HALF_FLOOR for part in ("tuning", "held-out")), by_half

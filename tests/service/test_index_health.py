@@ -52,6 +52,9 @@ def test_a_damaged_segment_gives_503_in_dutch_and_health_says_degraded(
     client: TestClient, settings: IndexerSettings
 ) -> None:
     assert client.get("/search", params={"q": "fietsenwerkplaats"}).json()["total"] == 1
+    # Damage that raises nothing (a term dictionary that finds nothing) is caught by the probe
+    # query searches run now and then (every second; here every search).
+    client.app.state.handle.probe_interval = 0  # type: ignore[attr-defined]
     _damage(settings.index_dir.resolve(), ".trm")  # the term dictionary, under a running service
     answer = client.get("/search", params={"q": "wijkteams"})
     assert answer.status_code == 503 and answer.json()["message"] == DUTCH_503

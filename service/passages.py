@@ -1,0 +1,267 @@
+"""Stage 2: the best passages of the few documents shown, and search within one document.
+
+Only the passages of the documents on the page are scored, straight from the postings: for
+each query term, its postings in `content` and `heading` are walked forward over the sorted
+passage numbers of those documents (a few dozen), reading term frequency and positions where
+they match. That is BM25F as Whoosh computes it, without a query tree over the whole index:
+
+* a group scores its best alternative (a synonym does not count twice); a multi-word
+  alternative ("wet maatschappelijke ondersteuning") counts only where its words stand
+  together;
+* neighbouring query words within a few words of each other earn a proximity bonus;
+* the sum is multiplied by the squared share of the query's weight the passage covers, so
+  the passage (and the PDF page) that answers most of the question wins over one that
+  repeats a single word;
+* for a question for a definition, a passage with a paragraph that starts with the term
+  ("Participatiewet — Deze wet …") counts double.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer.schema import PASSAGE_FIELDS
+
+from .highlight import WORD, Marks, snippet, word_terms
+from .links import passage_links
+from .query import Group, parse_query
+from .reader import DocInfo, Snapshot
+from .synonyms import Synonyms, Terms
+
+MAX_PASSAGES = 3
+DEFINITION_BOOST = 2.0
+PROXIMITY_WINDOW = 5  # words between neighbouring query words that still count as close
+PROXIMITY_WEIGHT = 0.25  # share of two neighbouring query words' scores added when they stand close
+RUN_WEIGHT = 1.0  # three or more query words in a row, as typed, count again
+RUN_MIN_WORDS = 3
+COVERAGE_POWER = 2.0
+PARTIAL = 0.3  # weaker evidence (Group.partial) counts this much
+DEFINITION_CANDIDATES = 5  # passages per document checked for a definition
+K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, as stage 1 uses them
+
+Passage = tuple[float, int]  # (score, docnum)
+
+
+@dataclass(slots=True)
+class Hit:
+    """What the postings say about one passage: per (field, term) frequency and positions."""
+
+    docnum: int
+    tf: dict[tuple[str, str], float] = field(default_factory=dict)
+    positions: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+
+def passage_numbers(snap: Snapshot, docs: list[DocInfo]) -> dict[int, str]:
+    """Passage docnum -> document id, for the passages of `docs`."""
+    reader = snap.searcher.reader()
+    out: dict[int, str] = {}
+    for doc in docs:
+        if ("doc_id", doc.id) in reader:
+            out.update(dict.fromkeys(reader.postings("doc_id", doc.id).all_ids(), doc.id))
+    return out
+
+
+def read_postings(snap: Snapshot, terms: set[str], docnums: list[int]) -> dict[int, Hit]:
+    """Frequencies and positions of `terms` in the passages `docnums` (sorted)."""
+    reader = snap.searcher.reader()
+    hits: dict[int, Hit] = {}
+    for fieldname in PASSAGE_FIELDS:
+        for term in terms:
+            if (fieldname, term) not in reader:
+                continue
+            m = reader.postings(fieldname, term)
+            for docnum in docnums:
+                if not m.is_active():
+                    break
+                if m.id() < docnum:
+                    m.skip_to(docnum)
+                    if not m.is_active():
+                        break
+                if m.id() == docnum:
+                    hit = hits.get(docnum)
+                    if hit is None:
+                        hit = hits[docnum] = Hit(docnum)
+                    key = (fieldname, term)
+                    hit.tf[key] = m.weight()
+                    hit.positions[key] = list(m.value_as("positions"))
+    return hits
+
+
+def _adjacent(hit: Hit, fieldname: str, alt: Terms) -> bool:
+    """Whether the words of `alt` stand in order, at most one word apart, in `fieldname`."""
+    lists = [hit.positions.get((fieldname, t)) or [] for t in alt]
+    return all(lists) and any(_chain(start, lists[1:]) for start in lists[0])
+
+
+def _chain(pos: int, rest: list[list[int]]) -> bool:
+    if not rest:
+        return True
+    return any(0 < q - pos <= 2 and _chain(q, rest[1:]) for q in rest[0])
+
+
+class PassageScorer:
+    """Scores passages for one query (BM25F per field, as Whoosh does, plus the extras above)."""
+
+    def __init__(self, snap: Snapshot, groups: list[Group], weights: list[float]) -> None:
+        self.snap = snap
+        self.groups = groups
+        self.weights = weights
+        self.total = sum(weights) or 1.0
+        self.terms = {t for g in groups for alt in [*g.alternatives, *g.partial] for t in alt}
+        searcher = snap.searcher
+        self.idf = {(f, t): searcher.idf(f, t) for f in PASSAGE_FIELDS for t in self.terms}
+        self.avgfl = {f: searcher.avg_field_length(f) or 1.0 for f in PASSAGE_FIELDS}
+        self.reader = searcher.reader()
+
+    def _term(self, hit: Hit, term: str) -> float:
+        score = 0.0
+        for f in PASSAGE_FIELDS:
+            tf = hit.tf.get((f, term))
+            if tf:
+                fl = self.reader.doc_field_length(hit.docnum, f, 1) or 1
+                score += self.idf[(f, term)] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * fl / self.avgfl[f]))
+        return score
+
+    def _alternative(self, hit: Hit, alt: Terms) -> float:
+        if len(alt) == 1:
+            return self._term(hit, alt[0])
+        if any(_adjacent(hit, f, alt) for f in PASSAGE_FIELDS):
+            return sum(self._term(hit, t) for t in alt)
+        return 0.0
+
+    def score(self, hit: Hit) -> tuple[float, float]:
+        """(score, covered share of the query's weight)."""
+        per_group = [
+            max(
+                [self._alternative(hit, alt) for alt in g.alternatives]
+                + [PARTIAL * self._alternative(hit, alt) for alt in g.partial]
+            )
+            for g in self.groups
+        ]
+        covered = sum(w for w, s in zip(self.weights, per_group, strict=True) if s > 0) / self.total
+        total = sum(per_group)
+        loose = [(g, s) for g, s in zip(self.groups, per_group, strict=True) if not g.phrase]
+        run: list[float] = []  # scores of query words standing next to each other, in order
+        for (a, sa), (b, sb) in itertools.pairwise(loose):
+            gap = self._gap(hit, a, b) if sa and sb else PROXIMITY_WINDOW + 1
+            if gap <= PROXIMITY_WINDOW:  # close: the closer, the more
+                total += PROXIMITY_WEIGHT * (sa + sb) * (PROXIMITY_WINDOW + 1 - gap) / PROXIMITY_WINDOW
+            if gap == 1:
+                run = [*(run or [sa]), sb]
+            else:
+                total += self._run(run)
+                run = []
+        total += self._run(run)
+        return total * covered**COVERAGE_POWER, covered
+
+    @staticmethod
+    def _run(run: list[float]) -> float:
+        """Three or more query words in a row, as typed: a quoted sentence, a title."""
+        return RUN_WEIGHT * sum(run) if len(run) >= RUN_MIN_WORDS else 0.0
+
+    def _gap(self, hit: Hit, a: Group, b: Group) -> int:
+        """The fewest words from a word of `a` to a following word of `b` in the content (in the
+        query's order, as a phrase reads)."""
+        first = _positions(hit, a)
+        second = _positions(hit, b)
+        return min((q - p for p in first for q in second if q > p), default=PROXIMITY_WINDOW + 1)
+
+
+def _positions(hit: Hit, group: Group) -> list[int]:
+    return [
+        p for alt in group.alternatives if len(alt) == 1 for p in hit.positions.get(("content", alt[0]), [])
+    ]
+
+
+def defines(text: str, terms: set[str]) -> bool:
+    """Whether a paragraph of `text` starts with one of `terms` (a glossary entry, a FAQ
+    question, a heading-like lead: "Participatiewet — Deze wet …")."""
+    for line in text.split("\n"):
+        lead = WORD.findall(line)[:4]
+        if any(word_terms(w)[0] in terms for w in lead):
+            return True
+    return False
+
+
+def _scored(
+    snap: Snapshot, groups: list[Group], weights: list[float], owners: dict[int, str]
+) -> dict[str, list[tuple[float, float, int]]]:
+    """Document id -> (score, coverage, docnum) of each of its matching passages."""
+    scorer = PassageScorer(snap, groups, weights)
+    hits = read_postings(snap, scorer.terms, sorted(owners))
+    found: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+    for docnum, hit in hits.items():
+        score, covered = scorer.score(hit)
+        if score > 0:
+            found[owners[docnum]].append((score, covered, docnum))
+    return found
+
+
+def best_passages(
+    snap: Snapshot, groups: list[Group], weights: list[float], docs: list[DocInfo], definition: bool = False
+) -> dict[str, list[Passage]]:
+    """Document id -> its best passages (score, docnum), best first."""
+    if not docs or not groups:
+        return {}
+    found = _scored(snap, groups, weights, passage_numbers(snap, docs))
+    terms = {t for g in groups for alt in g.alternatives for t in alt}
+    out: dict[str, list[Passage]] = {}
+    for doc_id, rows in found.items():
+        ranked = sorted(((s, d) for s, _, d in rows), key=lambda r: (-r[0], r[1]))
+        if definition:
+            top = ranked[:DEFINITION_CANDIDATES]
+            content = {d: snap.searcher.stored_fields(d).get("content", "") for _, d in top}
+            boosted = [(s * DEFINITION_BOOST if defines(content[d], terms) else s, d) for s, d in top]
+            ranked = sorted(boosted + ranked[DEFINITION_CANDIDATES:], key=lambda r: (-r[0], r[1]))
+        out[doc_id] = ranked[:MAX_PASSAGES]
+    return out
+
+
+def _entry(doc: DocInfo, stored: dict[str, Any], marks: Marks, score: float, q: str) -> dict[str, Any]:
+    page = int(stored.get("page") or 0) or None
+    text = stored.get("content", "")
+    return {
+        "page": page,
+        "snippet": snippet(text, marks),
+        **passage_links(doc, page, text, q),
+        "ocr": bool(stored.get("ocr")),  # recognised from a scan: "tekst herkend"
+        "score": round(score, 3),
+    }
+
+
+def result_passages(
+    snap: Snapshot, doc: DocInfo, best: list[Passage], marks: Marks, q: str = ""
+) -> list[dict[str, Any]]:
+    """The passages shown under a result: the best ones, or the document's start if none
+    matched (a document found by its title or tags alone)."""
+    searcher = snap.searcher
+    rows = [(score, searcher.stored_fields(docnum)) for score, docnum in best]
+    if not rows:
+        first = searcher.document(id=f"{doc.id}:0")
+        rows = [(0.0, first)] if first else []
+    return [_entry(doc, stored, marks, score, q) for score, stored in rows]
+
+
+def document_passages(
+    snap: Snapshot, doc_id: str, q: str, synonyms: Synonyms | None, limit: int = 20
+) -> dict[str, Any] | None:
+    """Search within one document ("zoek in dit document"): matching passages, best first."""
+    doc = snap.docs.get(doc_id)
+    if doc is None:
+        return None
+    parsed = parse_query(q, synonyms, snap.analyzer)
+    out: dict[str, Any] = {"id": doc_id, "query": q, "total": 0, "passages": []}
+    if parsed.empty:
+        return out
+    groups = parsed.groups
+    found = _scored(snap, groups, [1.0] * len(groups), passage_numbers(snap, [doc])).get(doc_id, [])
+    found.sort(key=lambda r: (-r[1], -r[0], r[2]))
+    marks = Marks.from_groups(groups)
+    out["total"] = len(found)
+    out["passages"] = [
+        _entry(doc, snap.searcher.stored_fields(d), marks, score, q) for score, _, d in found[:limit]
+    ]
+    return out
