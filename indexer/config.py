@@ -20,19 +20,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .errors import ConfigError
 
 ENV_PREFIX = "VINDPLAATS_"
+# How both packages' settings read their sources (the service's model uses it too): the
+# `.env` file only when `load_settings` names one, unknown variables ignored, values frozen.
+SETTINGS_CONFIG = SettingsConfigDict(
+    env_prefix=ENV_PREFIX,
+    env_file=None,
+    extra="ignore",
+    frozen=True,
+    populate_by_name=True,
+    validate_default=True,
+)
 
 
 class IndexerSettings(BaseSettings):
     """What the indexer needs to know; every field is also a `VINDPLAATS_<NAME>` variable."""
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_file=None,
-        extra="ignore",
-        frozen=True,
-        populate_by_name=True,
-        validate_default=True,
-    )
+    model_config = SETTINGS_CONFIG
 
     corpus_dir: Path = Field(
         Path("corpus"),

@@ -19,6 +19,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -183,15 +184,26 @@ def build_index(
 ) -> IndexReport:
     started = time.monotonic()
     files, found_skips = scan(settings.corpus_dir)
+    with _new_build(settings, fresh=True) as (build_dir, ix, pool):
+        report = IndexReport(extracted=len(files), added=len(files), notes=list(notes or []))
+        manifest: dict[str, Any] = {}
+        _write(ix, _in_order(files, settings, progress, pool), report, manifest, [], settings)
+        return _finish(build_dir, settings, manifest, report, started, found_skips)
+
+
+@contextmanager
+def _new_build(settings: IndexerSettings, fresh: bool) -> Iterator[tuple[Path, Any, ExtractionPool]]:
+    """An extraction pool, a new build directory (empty, or a copy of the served build) and its
+    index open for writing. Any failure removes the directory; a disk error becomes one line."""
     # The extraction processes start before any index file is open, so they hold none.
     with ExtractionPool(settings) as pool:
-        build_dir = store.new_build_dir(settings.index_dir)
+        build_dir = store.new_build_dir(settings.index_dir) if fresh else store.copy_build(settings.index_dir)
         try:
-            report = IndexReport(extracted=len(files), added=len(files), notes=list(notes or []))
-            ix = store.create_index(build_dir, settings.analysis, settings.stemmer, settings.decompound)
-            manifest: dict[str, Any] = {}
-            _write(ix, _in_order(files, settings, progress, pool), report, manifest, [], settings)
-            return _finish(build_dir, settings, manifest, report, started, found_skips)
+            if fresh:
+                ix = store.create_index(build_dir, settings.analysis, settings.stemmer, settings.decompound)
+            else:
+                ix = store.open_index_in(build_dir)
+            yield build_dir, ix, pool
         except OSError as exc:
             store.discard(build_dir)
             raise store.write_error(build_dir, exc) from exc
@@ -242,20 +254,11 @@ def update_index(settings: IndexerSettings, progress: Progress | None = None) ->
         changed=sum(1 for f in todo if f.source in old),
         deleted=len(deleted),
     )
-    with ExtractionPool(settings) as pool:
-        build_dir = store.copy_build(settings.index_dir)
-        try:
-            manifest = {k: v for k, v in old.items() if k in present}
-            ix = store.open_index_in(build_dir)
-            outcomes = _in_order(todo, settings, progress, pool)
-            _write(ix, outcomes, report, manifest, [f.source for f in todo] + deleted, settings)
-            return _finish(build_dir, settings, manifest, report, started, found_skips)
-        except OSError as exc:
-            store.discard(build_dir)
-            raise store.write_error(build_dir, exc) from exc
-        except BaseException:
-            store.discard(build_dir)
-            raise
+    with _new_build(settings, fresh=False) as (build_dir, ix, pool):
+        manifest = {k: v for k, v in old.items() if k in present}
+        outcomes = _in_order(todo, settings, progress, pool)
+        _write(ix, outcomes, report, manifest, [f.source for f in todo] + deleted, settings)
+        return _finish(build_dir, settings, manifest, report, started, found_skips)
 
 
 def apply_changes(
@@ -292,23 +295,11 @@ def apply_changes(
         deleted=sum(1 for source in old if source not in kept and source not in redo),
         unchanged=len(kept),
     )
-    with ExtractionPool(settings) as pool:
-        build_dir = store.new_build_dir(settings.index_dir) if fresh else store.copy_build(settings.index_dir)
-        try:
-            if fresh:
-                ix = store.create_index(build_dir, settings.analysis, settings.stemmer, settings.decompound)
-            else:
-                ix = store.open_index_in(build_dir)
-            manifest = dict(kept)
-            outcomes = _in_order(todo, settings, progress, pool)
-            delete = [source for source in old if source not in kept]
-            _write(ix, outcomes, report, manifest, delete, settings)
-            for source, entry in manifest.items():
-                entry.update(state.get(source, {}))
-            return _finish(build_dir, settings, manifest, report, started, [], extra)
-        except OSError as exc:
-            store.discard(build_dir)
-            raise store.write_error(build_dir, exc) from exc
-        except BaseException:
-            store.discard(build_dir)
-            raise
+    with _new_build(settings, fresh) as (build_dir, ix, pool):
+        manifest = dict(kept)
+        outcomes = _in_order(todo, settings, progress, pool)
+        delete = [source for source in old if source not in kept]
+        _write(ix, outcomes, report, manifest, delete, settings)
+        for source, entry in manifest.items():
+            entry.update(state.get(source, {}))
+        return _finish(build_dir, settings, manifest, report, started, [], extra)

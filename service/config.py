@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 
-from indexer.config import ENV_PREFIX, load_settings
+from indexer.config import SETTINGS_CONFIG, load_settings
 from indexer.urls import web_url
 
 from .errors import ConfigError
@@ -26,14 +26,7 @@ DEFAULT_SYNONYMS = Path(__file__).parent / "data" / "synonyms.txt"
 class ServiceSettings(BaseSettings):
     """What the service needs to know; every field is also a `VINDPLAATS_<NAME>` variable."""
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_file=None,
-        extra="ignore",
-        frozen=True,
-        populate_by_name=True,
-        validate_default=True,
-    )
+    model_config = SETTINGS_CONFIG
 
     index: Path = Field(
         Path("var/index"),
