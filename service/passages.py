@@ -35,7 +35,10 @@ MAX_PASSAGES = 3
 DEFINITION_BOOST = 2.0
 PROXIMITY_WINDOW = 5  # words between neighbouring query words that still count as close
 PROXIMITY_WEIGHT = 0.25  # share of two neighbouring query words' scores added when they stand close
-RUN_WEIGHT = 1.0  # three or more query words in a row, as typed, count again
+# Three or more query words in a row, as typed, count again, and more the longer the run: a
+# run of n words is ever less likely by chance (a sentence copied from a PDF beats a page
+# whose heading holds a few of its words).
+RUN_WEIGHT = 1.0
 RUN_MIN_WORDS = 3
 COVERAGE_POWER = 2.0
 PARTIAL = 0.3  # weaker evidence (Group.partial) counts this much
@@ -160,7 +163,9 @@ class PassageScorer:
     @staticmethod
     def _run(run: list[float]) -> float:
         """Three or more query words in a row, as typed: a quoted sentence, a title."""
-        return RUN_WEIGHT * sum(run) if len(run) >= RUN_MIN_WORDS else 0.0
+        if len(run) < RUN_MIN_WORDS:
+            return 0.0
+        return RUN_WEIGHT * (len(run) - RUN_MIN_WORDS + 1) ** 2 * sum(run)
 
     def _gap(self, hit: Hit, a: Group, b: Group) -> int:
         """The fewest words from a word of `a` to a following word of `b` in the content (in the
