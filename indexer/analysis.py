@@ -48,7 +48,7 @@ from whoosh.analysis import (
 from whoosh.analysis.acore import Token
 from whoosh.analysis.analyzers import CompositeAnalyzer
 
-from . import compounds
+from . import compounds, inflection
 from .text import fold
 
 TOKEN_PATTERN = r"[^\W_]+"
@@ -117,7 +117,9 @@ def _stemmer(algorithm: str) -> Any:
 
 @lru_cache(maxsize=300_000)
 def stem(word: str, algorithm: str = "dutch") -> str:
-    """Stem one folded, lowercased word, honouring STEM_OVERRIDES."""
+    """Stem one folded, lowercased word, honouring STEM_OVERRIDES; an inflected adjective or a
+    verb's -t form is stemmed from its base form (`inflection.base_form`)."""
+    word = inflection.base_form(word)
     overrides = stem_overrides()
     override = overrides.get(word)
     if override is not None:

@@ -22,7 +22,9 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import dutch_analyzer, spelling_analyzer
 
-SCHEMA_VERSION = 4
+# Raised whenever the terms of a text change: an index written before has other terms than the
+# queries this code makes (5: inflected adjectives and -t verb forms share their base form's stem).
+SCHEMA_VERSION = 5
 
 # BM25F field weights: the title says most about a document, then its headings, then the
 # body text. (Documents are ranked on `body`, which holds title, headings and tags too, with

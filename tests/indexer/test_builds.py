@@ -277,7 +277,7 @@ def test_an_interrupted_build_says_so_in_one_line_and_leaves_nothing(
     corpus = tmp_path / "corpus"
     shutil.copytree(REPO / "corpus", corpus)
     pdf = max((corpus / "pdf").glob("*.pdf"), key=lambda p: p.stat().st_size)
-    for n in range(24):
+    for n in range(48):  # a build of several seconds even on a fast machine: the signal lands mid-build
         shutil.copy(pdf, corpus / "pdf" / f"kopie-{n}.pdf")
     index = tmp_path / "index"
     proc = subprocess.Popen(
@@ -292,7 +292,8 @@ def test_an_interrupted_build_says_so_in_one_line_and_leaves_nothing(
     while not (store.builds_dir(index).exists() and any(store.builds_dir(index).iterdir())):
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.05)
-    time.sleep(1.0)
+    time.sleep(0.5)
+    assert proc.poll() is None, "the build ended before it could be interrupted"
     sig = getattr(signal, signal_name)
     if sig == signal.SIGINT:
         os.killpg(proc.pid, sig)  # Ctrl-C reaches every process of the group
