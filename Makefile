@@ -86,10 +86,9 @@ tests/browser/node_modules/.installed: tests/browser/package-lock.json
 bench: $(VENV)/.installed
 	$(PY) -m bench.speed $(if $(PASSAGES),--passages $(PASSAGES))
 
-## bench-indexing: build a synthetic corpus of PASSAGES passages: passages/s, CPU, peak RSS, reader RSS
-PASSAGES ?= 10000
+## bench-indexing: build a synthetic corpus of PASSAGES passages (default 10000): passages/s, CPU, peak RSS, reader RSS
 bench-indexing: $(VENV)/.installed
-	$(PY) -m bench.indexing --passages $(PASSAGES) --serve
+	$(PY) -m bench.indexing --passages $(or $(PASSAGES),10000) --serve
 
 ## bench-relevance: nDCG@10, MRR@10, recall@10 of the baseline and the current pipeline
 bench-relevance: $(VENV)/.installed
