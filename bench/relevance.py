@@ -62,6 +62,7 @@ CONFIGS = [
     Config("all words first (old rule)", ranking=replace(DEFAULT_RANKING, all_words_first=True)),
     Config("no title/heading bonus", ranking=replace(DEFAULT_RANKING, title_bonus=0.0, heading_bonus=0.0)),
     Config("no passage evidence", ranking=replace(DEFAULT_RANKING, passage_weight=0.0)),
+    Config("no lexicon specificity", ranking=replace(DEFAULT_RANKING, specificity_slope=0.0)),
     # What stage 1 does at scale, forced on the small corpus: words in over 10 % of the
     # documents get IDF credit instead of choosing candidates.
     Config("common words approximated", ranking=replace(DEFAULT_RANKING, common_min_docs=0)),

@@ -2,7 +2,8 @@
 
 The plan holds, for every group of the query, the documents that contain it (`docsets`
 bitsets): anywhere, only weakly (a compound's parts written apart), in the title, in a
-heading. From those come each group's weight (IDF over documents, exact), the matching
+heading. From those come each group's weight (IDF over documents, exact, times the word's
+specificity in Dutch at large), the matching
 documents (any group; quoted phrases required, exactly; `-word` excluded) and the documents
 each filter lets through, all without scoring anything.
 """
@@ -19,7 +20,11 @@ from whoosh import query as Q
 # every size we measured.
 from whoosh.query.compound import DefaultOr as Or
 
+from indexer import compounds
+from indexer.text import fold
+
 from . import docsets
+from .highlight import WORD
 from .query import Group, ParsedQuery
 from .reader import Snapshot
 
@@ -50,10 +55,31 @@ class Ranking:
     # documents (and more than this many) have it: at 10,000 documents, words in over 1,000.
     common_share: float = 0.1
     common_min_docs: int = 1000
+    # A group's weight is its IDF × its specificity in Dutch at large (`specificity`); 0 = IDF only.
+    specificity_slope: float = 0.7
 
 
 DEFAULT_RANKING = Ranking()
 PARTIAL = 0.3  # the weight of weaker evidence of a group (Group.partial), measured
+# Specificity: 1 at this Zipf frequency (a word like "ouderen" or "inkoop"), more for rarer
+# words, less for everyday ones ("helpen", "werk"), within these bounds.
+SPECIFICITY_PIVOT = 4.5
+SPECIFICITY_RANGE = (0.3, 2.0)
+
+
+def specificity(group: Group, slope: float) -> float:
+    """How much a query word says about a topic, from its frequency in Dutch at large
+    (wordfreq's lexicon): IDF over a site of a few hundred documents is noisy, and an
+    everyday verb that a handful of posts happen to use ("helpen", "beginnen") would outweigh
+    the subject of the question. A word the lexicon does not know (a name, jargon such as
+    "Wmo" or "keukentafelgesprek") is as specific as it gets. Of several words, the rarest."""
+    if not slope:
+        return 1.0
+    low, high = SPECIFICITY_RANGE
+    frequencies = [compounds.zipf(fold(w.lower())) for w in WORD.findall(group.label)]
+    if not frequencies or not min(frequencies):
+        return high
+    return min(high, max(low, 1 + slope * (SPECIFICITY_PIVOT - min(frequencies))))
 
 
 @dataclass(slots=True)
@@ -63,7 +89,7 @@ class Plan:
     partials: list[int]  # per group: documents with only weaker evidence of it
     titles: list[int]  # per group: documents whose title contains it
     headings: list[int]  # per group: documents with it in a heading
-    weights: list[float]  # per group: IDF over documents (0 when no document has it)
+    weights: list[float]  # per group: IDF over documents × specificity (0 when no document has it)
     matching: int  # documents matching the query before filters
     filters: dict[str, int]  # facet -> documents passing that facet's filter
 
@@ -80,11 +106,16 @@ def idf(df: int, n: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
 
 
-def make_plan(snap: Snapshot, parsed: ParsedQuery, req: SearchRequest) -> Plan:
+def make_plan(
+    snap: Snapshot, parsed: ParsedQuery, req: SearchRequest, ranking: Ranking = DEFAULT_RANKING
+) -> Plan:
     sets = snap.docsets
     groups = parsed.groups
     body = [group_set(sets, g) for g in groups]
-    weights = [idf(b.bit_count(), sets.size) for b in body]
+    slope = ranking.specificity_slope
+    weights = [
+        idf(b.bit_count(), sets.size) * specificity(g, slope) for g, b in zip(groups, body, strict=True)
+    ]
     # A quoted phrase is required, exactly: on a passage, in the title or a heading.
     body = [phrase_docs(snap, g) & b if g.phrase and b else b for g, b in zip(groups, body, strict=True)]
     partials = []

@@ -139,7 +139,7 @@ def run_search(
     response["suggestion"] = spelling.suggestion(parsed)
     if spelling.applied:
         response["ran_query"] = response["suggestion"]
-    plan = make_plan(snap, parsed, req)
+    plan = make_plan(snap, parsed, req, ranking)
     response["unknown_words"] = [g.label for g, w in zip(plan.groups, plan.weights, strict=True) if not w]
     allowed = plan.matching
     for bits in plan.filters.values():

@@ -103,6 +103,27 @@ def test_a_missing_common_word_does_not_sink_the_best_document(
     assert urls(search(corpus_client, q))[0] == BLOG + best
 
 
+def test_an_everyday_verb_weighs_less_than_the_subject(corpus_client: TestClient) -> None:
+    # "inzetten" is in few of the site's documents (a high IDF) but an everyday Dutch word; the
+    # two posts about volunteers at day care must lead, not documents that happen to say "inzetten".
+    top = urls(search(corpus_client, "vrijwilligers inzetten bij dagbesteding"))[:2]
+    assert set(top) == {
+        f"{BLOG}/2016/02/zorgcooperatie-wilderveen/",
+        f"{BLOG}/2017/05/zorgcooperatie-vledderhoven-dagbesteding/",
+    }
+
+
+def test_specificity_follows_the_lexicon() -> None:
+    from service.plan import specificity
+    from service.query import Group
+
+    def of(word: str) -> float:
+        return specificity(Group([(word,)], word), slope=0.7)
+
+    assert of("helpen") < of("jongeren") < of("dagbesteding") < of("keukentafelgesprek")
+    assert specificity(Group([("helpen",)], "helpen"), slope=0.0) == 1.0
+
+
 def test_no_document_drops_out_for_lacking_one_word(corpus_client: TestClient) -> None:
     with_filler = search(corpus_client, "buurtbudget aanvragen precies", per_page=50)
     alone = search(corpus_client, "buurtbudget", per_page=50)
