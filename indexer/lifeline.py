@@ -25,6 +25,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 PR_SET_PDEATHSIG = 1
 WATCH_INTERVAL = 1.0  # seconds between checks of the parent's pid
@@ -71,3 +72,15 @@ def lifeline() -> Lifeline:
         read_fd, write_fd = os.pipe()
         _current = Lifeline(os.getpid(), read_fd, write_fd)
     return _current
+
+
+def stop(process: Any, conn: Any, kill: bool = False, wait: float = 5.0) -> None:
+    """End a child: close its pipe (it finishes what it was doing and exits), or kill it first;
+    one that does not exit within `wait` seconds is killed."""
+    if kill:
+        process.kill()
+    conn.close()
+    process.join(timeout=wait)
+    if process.is_alive():
+        process.kill()
+        process.join(timeout=5)

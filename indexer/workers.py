@@ -34,7 +34,7 @@ from typing import Any
 from .config import IndexerSettings
 from .errors import ExtractionError
 from .extract import Extraction
-from .lifeline import Lifeline, lifeline
+from .lifeline import Lifeline, lifeline, stop
 from .sources import SourceItem
 
 
@@ -148,13 +148,7 @@ class ExtractionPool:
         return [c.process.pid for c in [*self._idle, *self._busy.values()]]
 
     def _retire(self, child: _Child, kill: bool = False) -> None:
-        if kill:
-            child.process.kill()
-        child.conn.close()
-        child.process.join(timeout=5)
-        if child.process.is_alive():
-            child.process.kill()
-            child.process.join(timeout=5)
+        stop(child.process, child.conn, kill)
 
     def _finished(self, child: _Child, outcome: Outcome, retire: bool) -> Outcome:
         if retire:

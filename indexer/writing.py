@@ -36,7 +36,7 @@ from whoosh.writing import IndexWriter, SegmentWriter
 
 from .documents import Document
 from .errors import IndexStoreError
-from .lifeline import Lifeline, lifeline
+from .lifeline import Lifeline, lifeline, stop
 
 BATCH_DOCS = 16  # documents per message to a writer process
 DEFAULT_OPTIONS: dict[str, Any] = {"limitmb": 256, "compound": False}
@@ -181,13 +181,7 @@ class ParallelWriter:
 
     def _stop(self, kill: bool = False) -> None:
         for child in self._children:
-            if kill:
-                child.process.kill()
-            child.conn.close()
-            child.process.join(timeout=10)
-            if child.process.is_alive():
-                child.process.kill()
-                child.process.join(timeout=5)
+            stop(child.process, child.conn, kill, wait=10)  # a writer may be finishing its segment
         self._children = []
 
 

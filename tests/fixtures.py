@@ -227,3 +227,13 @@ SCAN_LINES = [
     "Met vriendelijke groet,",
     "de wijkwethouder",
 ]
+
+
+def damage(build: Path, suffix: str) -> None:
+    """Overwrite the middle of one index file in place, as a failing disk would (same size:
+    only its checksum tells)."""
+    target = next(p for p in build.iterdir() if p.name.endswith(suffix))
+    size = target.stat().st_size
+    with target.open("r+b") as fh:
+        fh.seek(size // 4)
+        fh.write(b"\xa5" * (size // 2))

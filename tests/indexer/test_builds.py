@@ -21,6 +21,7 @@ from indexer import IndexerError, IndexerSettings, IndexReport, build_index, sto
 from indexer.errors import IndexStoreError
 
 from ..conftest import REPO
+from ..fixtures import damage
 
 
 @pytest.fixture
@@ -125,18 +126,9 @@ def test_every_build_is_verified_before_the_swap(
     assert _builds(settings) == {served}
 
 
-def _damage(build: Path, suffix: str) -> None:
-    """Overwrite the middle of one index file in place (same size: only its checksum tells)."""
-    target = next(p for p in build.iterdir() if p.name.endswith(suffix))
-    size = target.stat().st_size
-    with target.open("r+b") as fh:
-        fh.seek(size // 4)
-        fh.write(b"\xa5" * (size // 2))
-
-
 def test_update_over_a_damaged_index_rebuilds_and_says_so(settings: IndexerSettings) -> None:
     build_index(settings)
-    _damage(settings.index_dir.resolve(), ".pst")
+    damage(settings.index_dir.resolve(), ".pst")
     report = update_index(settings)
     assert report.notes and "cannot be updated (index file " in report.notes[0]
     assert "does not match its checksum" in report.notes[0] and "rebuilt every file" in report.notes[0]
@@ -146,7 +138,7 @@ def test_update_over_a_damaged_index_rebuilds_and_says_so(settings: IndexerSetti
     assert store.check_files(fresh, info) is None
     store.verify_build(fresh, info)  # the new build answers probe queries
     # And it said so on the command line.
-    _damage(fresh, ".trm")
+    damage(fresh, ".trm")
     cli = subprocess.run(
         [
             sys.executable,

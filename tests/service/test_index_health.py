@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from indexer import IndexerSettings, IndexReport, build_index
 from service import ServiceSettings, create_app
 
+from ..fixtures import damage
+
 DUTCH_503 = "Zoeken lukt nu niet door een probleem met de zoekindex. Probeer het later opnieuw."
 UNAVAILABLE = "De zoekindex is tijdelijk niet beschikbaar. Probeer het over een minuut opnieuw."
 
@@ -32,15 +34,6 @@ def client(settings: IndexerSettings) -> Iterator[TestClient]:
         yield test_client
 
 
-def _damage(build: Path, suffix: str) -> None:
-    """Overwrite the middle of one index file in place, as a failing disk would."""
-    target = next(p for p in build.iterdir() if p.name.endswith(suffix))
-    size = target.stat().st_size
-    with target.open("r+b") as fh:
-        fh.seek(size // 4)
-        fh.write(b"\xa5" * (size // 2))
-
-
 def test_health_runs_a_real_probe(client: TestClient) -> None:
     answer = client.get("/health")
     assert answer.status_code == 200
@@ -55,7 +48,7 @@ def test_a_damaged_segment_gives_503_in_dutch_and_health_says_degraded(
     # Damage that raises nothing (a term dictionary that finds nothing) is caught by the probe
     # query searches run now and then (every second; here every search).
     client.app.state.handle.probe_interval = 0  # type: ignore[attr-defined]
-    _damage(settings.index_dir.resolve(), ".trm")  # the term dictionary, under a running service
+    damage(settings.index_dir.resolve(), ".trm")  # the term dictionary, under a running service
     answer = client.get("/search", params={"q": "wijkteams"})
     assert answer.status_code == 503 and answer.json()["message"] == DUTCH_503
     assert answer.headers["retry-after"]
@@ -79,7 +72,7 @@ def test_a_damaged_segment_gives_503_in_dutch_and_health_says_degraded(
 def test_a_service_started_on_a_damaged_index_starts_degraded_and_recovers(
     settings: IndexerSettings, suffix: str
 ) -> None:
-    _damage(settings.index_dir.resolve(), suffix)
+    damage(settings.index_dir.resolve(), suffix)
     app = create_app(ServiceSettings(index=settings.index_dir, corpus=settings.corpus_dir))
     with TestClient(app) as client:
         health = client.get("/health")
@@ -107,7 +100,7 @@ def test_a_new_build_that_fails_verification_is_not_swapped_in(
         page.read_text("utf-8").replace("Wijkteams in de praktijk", "Buurtteams in de praktijk"), "utf-8"
     )
     build_index(settings)
-    _damage(settings.index_dir.resolve(), ".pst")
+    damage(settings.index_dir.resolve(), ".pst")
     answer = client.get("/search", params={"q": "wijkteams"})
     assert answer.status_code == 200 and answer.json()["results"][0]["title"] == "Wijkteams in de praktijk"
     health = client.get("/health")
@@ -180,7 +173,7 @@ def test_a_rejected_build_is_retried_less_and_less_often(
 
     monkeypatch.setattr(IndexHandle, "_load", counted)
     build_index(settings)
-    _damage(settings.index_dir.resolve(), ".pst")
+    damage(settings.index_dir.resolve(), ".pst")
     started = time.monotonic()
     while time.monotonic() - started < 2.2:
         with handle.use() as snap:
