@@ -23,7 +23,8 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from .analysis import dutch_analyzer, spelling_analyzer
 
 # Raised whenever the terms of a text change: an index written before has other terms than the
-# queries this code makes (5: inflected adjectives and -t verb forms share their base form's stem).
+# queries this code makes (5: inflected adjectives and -t verb forms share their base form's stem;
+# `page` is a column).
 SCHEMA_VERSION = 5
 
 # BM25F field weights: the title says most about a document, then its headings, then the
@@ -60,7 +61,7 @@ def build_schema(analysis: str = "dutch", stemming: str = "dutch", decompound: b
         heading=TEXT(analyzer=text, stored=True, field_boost=boosts["heading"]),
         content=TEXT(analyzer=text, stored=True, phrase=True, field_boost=boosts["content"]),
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
-        page=NUMERIC(int, stored=True),
+        page=NUMERIC(int, stored=True, sortable=True),  # a column: passages grouped by page cheaply
         start=STORED(),
         end=STORED(),
         url=STORED(),

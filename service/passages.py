@@ -13,7 +13,9 @@ they match. That is BM25F as Whoosh computes it, without a query tree over the w
   the passage (and the PDF page) that answers most of the question wins over one that
   repeats a single word;
 * for a question for a definition, a passage with a paragraph that starts with the term
-  ("Participatiewet — Deze wet …") counts double.
+  ("Participatiewet — Deze wet …") counts double;
+* a PDF result shows the best passage of its best *page* first (`best_page_first`): its link
+  opens that page, and a page that treats the question throughout beats a single sentence.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ RUN_MIN_WORDS = 3
 COVERAGE_POWER = 2.0
 PARTIAL = 0.3  # weaker evidence (Group.partial) counts this much
 DEFINITION_CANDIDATES = 5  # passages per document checked for a definition
+PAGE_REST = 0.5  # a PDF page's other matching passages count this much beside its best one
+PAGE_CANDIDATES = 50  # a PDF's best passages weighed for its best page
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, as stage 1 uses them
 
 Passage = tuple[float, int]  # (score, docnum)
@@ -221,8 +225,27 @@ def best_passages(
             content = {d: snap.searcher.stored_fields(d).get("content", "") for _, d in top}
             boosted = [(s * DEFINITION_BOOST if defines(content[d], terms) else s, d) for s, d in top]
             ranked = sorted(boosted + ranked[DEFINITION_CANDIDATES:], key=lambda r: (-r[0], r[1]))
+        if snap.docs[doc_id].kind == "pdf" and len(ranked) > 1:
+            ranked = best_page_first(snap, ranked)
         out[doc_id] = ranked[:MAX_PASSAGES]
     return out
+
+
+def best_page_first(snap: Snapshot, ranked: list[Passage]) -> list[Passage]:
+    """`ranked` with the best passage of the best page first: a PDF result opens at a page, so
+    the page is what answers. A page scores its best passage plus PAGE_REST of each other one
+    (a page that treats the question throughout beats one sentence that has all its words)."""
+    pages = snap.column("page")
+    candidates = ranked[:PAGE_CANDIDATES]
+    totals: dict[int, float] = defaultdict(float)
+    seen: set[int] = set()
+    for score, docnum in candidates:  # best first: a page's first passage counts in full
+        page = pages[docnum]
+        totals[page] += score if page not in seen else PAGE_REST * score
+        seen.add(page)
+    best = max(totals, key=lambda page: (totals[page], -page))
+    first = next(row for row in candidates if pages[row[1]] == best)
+    return [first, *(row for row in ranked if row is not first)]
 
 
 def _entry(doc: DocInfo, stored: dict[str, Any], marks: Marks, score: float, q: str) -> dict[str, Any]:

@@ -72,11 +72,13 @@ def specificity(group: Group, slope: float) -> float:
     (wordfreq's lexicon): IDF over a site of a few hundred documents is noisy, and an
     everyday verb that a handful of posts happen to use ("helpen", "beginnen") would outweigh
     the subject of the question. A word the lexicon does not know (a name, jargon such as
-    "Wmo" or "keukentafelgesprek") is as specific as it gets. Of several words, the rarest."""
+    "Wmo" or "keukentafelgesprek") is as specific as it gets. Of several words, the rarest; of
+    a misspelt word, the words it runs as."""
     if not slope:
         return 1.0
     low, high = SPECIFICITY_RANGE
-    frequencies = [compounds.zipf(fold(w.lower())) for w in WORD.findall(group.label)]
+    words = group.spelled or WORD.findall(group.label)
+    frequencies = [compounds.zipf(fold(w.lower())) for w in words]
     if not frequencies or not min(frequencies):
         return high
     return min(high, max(low, 1 + slope * (SPECIFICITY_PIVOT - min(frequencies))))

@@ -47,6 +47,9 @@ class Group:
     # Weaker evidence, counted at half weight: the parts of a compound written apart
     # ("bewoners" … "groep" for "bewonersgroep"), the verb of a separable verb ("nemen").
     partial: list[Terms] = field(default_factory=list)
+    # The words the spelling plan runs this group as, when it added any: a correction, the
+    # completions of a half-typed word, the verb inside a separable verb.
+    spelled: list[str] = field(default_factory=list)
 
     @property
     def terms(self) -> set[str]:

@@ -163,7 +163,9 @@ def run_search(
         if req.sort != "date" and ranking.passage_weight:
             # The page's documents again, with the evidence of their best passage: a page
             # keeps its documents (pagination stays consistent), only their order changes.
-            best = {snap.index_of[d]: rows[0][0] for d, rows in found.items() if rows}
+            # A document's evidence is its best passage on any page (a PDF shows its best page
+            # first, which need not hold the single best passage).
+            best = {snap.index_of[d]: max(s for s, _ in rows) for d, rows in found.items() if rows}
             scores = {i: s for s, i in hits}
             chosen = rerank(snap, plan, [(scores[i], i) for _, i in chosen], ranking, best)
             page = [snap.order[i] for _, i in chosen]

@@ -219,6 +219,7 @@ def plan_spelling(vocabulary: Vocabulary, parsed: ParsedQuery, analyzer: Any, ma
         # as its stem may still match another form of the word.
         extra = [s for s in (tuple(analyze(w, analyzer)) for w in found) if s]
         group.alternatives = list(dict.fromkeys([*extra, *group.alternatives]))
+        group.spelled = found
         if fix:
             plan.applied = True
     return plan

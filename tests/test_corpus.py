@@ -82,6 +82,16 @@ def test_a_sentence_from_a_pdf_finds_its_page(corpus_client: TestClient, entry: 
     assert f"&page={entry['page']}&" in hit["passages"][0]["url"]
 
 
+def test_a_pdf_opens_at_the_page_that_treats_the_question(corpus_client: TestClient) -> None:
+    # Page 13 has one sentence with all three words; page 15 is the section about young people
+    # finding work (its heading and several passages): the link must open there.
+    data = search(corpus_client, "jongeren aan het werk helpen")
+    manifest = next(r for r in data["results"] if r["source"] == MANIFEST)
+    assert manifest["page"] == 15
+    assert manifest["file_url"].endswith("#page=15")
+    assert manifest["passages"][0]["page"] == 15
+
+
 @pytest.mark.parametrize("entry", PASSAGES["hyphenated"], ids=lambda e: e["word"])
 def test_words_hyphenated_at_line_ends_are_found_on_their_page(
     corpus_client: TestClient, entry: dict[str, Any]
