@@ -96,3 +96,11 @@ def base_form(word: str) -> str:
     if found >= MIN_ZIPF and found >= compounds.zipf(word) - margin:
         return candidate
     return word
+
+
+def family_zipf(word: str) -> float:
+    """The Zipf frequency of a folded word's commonest close form (itself, its base form, +e,
+    +en, with a doubled consonant, +s): "betrek" is a rare spelling of the common "betrekken",
+    and how common a word is means how common the word is in any of its forms."""
+    forms = {word, base_form(word), word + "e", word + "en", word + word[-1:] + "en", word + "s"}
+    return max(compounds.zipf(form) for form in forms)

@@ -20,7 +20,7 @@ from whoosh import query as Q
 # every size we measured.
 from whoosh.query.compound import DefaultOr as Or
 
-from indexer import compounds
+from indexer import inflection
 from indexer.text import fold
 
 from . import docsets
@@ -69,7 +69,7 @@ SPECIFICITY_RANGE = (0.3, 2.0)
 
 def specificity(group: Group, slope: float) -> float:
     """How much a query word says about a topic, from its frequency in Dutch at large
-    (wordfreq's lexicon): IDF over a site of a few hundred documents is noisy, and an
+    (wordfreq's lexicon, in the word's commonest form): IDF over a site of a few hundred documents is noisy, and an
     everyday verb that a handful of posts happen to use ("helpen", "beginnen") would outweigh
     the subject of the question. A word the lexicon does not know (a name, jargon such as
     "Wmo" or "keukentafelgesprek") is as specific as it gets. Of several words, the rarest; of
@@ -78,7 +78,7 @@ def specificity(group: Group, slope: float) -> float:
         return 1.0
     low, high = SPECIFICITY_RANGE
     words = group.spelled or WORD.findall(group.label)
-    frequencies = [compounds.zipf(fold(w.lower())) for w in words]
+    frequencies = [inflection.family_zipf(fold(w.lower())) for w in words]
     if not frequencies or not min(frequencies):
         return high
     return min(high, max(low, 1 + slope * (SPECIFICITY_PIVOT - min(frequencies))))

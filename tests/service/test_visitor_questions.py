@@ -121,6 +121,8 @@ def test_specificity_follows_the_lexicon() -> None:
         return specificity(Group([(word,)], word), slope=0.7)
 
     assert of("helpen") < of("jongeren") < of("dagbesteding") < of("keukentafelgesprek")
+    # A rare spelling of a common verb is as common as the verb.
+    assert of("betrek") == pytest.approx(of("betrekken"))
     assert specificity(Group([("helpen",)], "helpen"), slope=0.0) == 1.0
 
 
