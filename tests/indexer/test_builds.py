@@ -279,6 +279,9 @@ def test_an_interrupted_build_says_so_in_one_line_and_leaves_nothing(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal would have it
+        # As in a terminal, Ctrl-C is not ignored (a shell's background job inherits SIGINT
+        # ignored, and Python then never raises KeyboardInterrupt).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not (store.builds_dir(index).exists() and any(store.builds_dir(index).iterdir())):
