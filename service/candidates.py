@@ -47,7 +47,8 @@ def _search(
         reach |= sets.terms_all("body", alt)
     # A filter costs a set of every allowed document: only when it excludes something.
     only = None if reach & ~allowed == 0 else set(docsets.members(allowed & reach))
-    return snap.scores.top(parts, limit, only)
+    hits: list[tuple[float, int]] = snap.scores.top(parts, limit, only)
+    return hits
 
 
 def stage1(
