@@ -101,13 +101,28 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def worker_rss(proc: subprocess.Popen[bytes]) -> list[float]:
-    """RSS of each uvicorn worker (children of the supervisor that hold the app)."""
+def private_mb(pid: int) -> float:
+    """Memory only this process holds (its heap; not the index's memory-mapped pages, which
+    the page cache holds once for every worker although each worker's RSS counts them)."""
+    total = 0
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith(("Private_Clean:", "Private_Dirty:")):
+            total += int(line.split()[1])
+    return total / 1024
+
+
+def worker_memory(proc: subprocess.Popen[bytes]) -> str:
+    """RSS and private memory of each uvicorn worker (the supervisor's children that hold the app)."""
     pids = [p for p in children(proc.pid) if rss_mb(p) > 40]  # not the tiny resource tracker
-    return [round(rss_mb(p)) for p in pids]
+    rss = [round(rss_mb(p)) for p in pids]
+    private = [round(private_mb(p)) for p in pids]
+    return f"RSS {rss} MB, of which private {private} MB (the rest: shared pages, mostly the mapped index)"
 
 
-def wrk(url: str, paths: list[str], connections: int, seconds: int) -> dict[str, Any]:
+def wrk(url: str, paths: list[str], connections: int, seconds: int, settle: float = 1.0) -> dict[str, Any]:
+    # wrk stops with requests unanswered; the service still answers them (they count as in
+    # flight for load shedding), so the next run starts once they are done.
+    time.sleep(settle)
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "paths.lua"
         script.write_text(SCRIPT, encoding="utf-8")
@@ -152,7 +167,7 @@ def bench_http(index: Path, judged: list[str], generated: list[str], seconds: in
         return
     mixed = search_paths([q for pair in zip(judged, generated, strict=False) for q in pair])
     with service(index) as (url, proc):
-        print(f"RSS per worker after start: {worker_rss(proc)} MB")
+        print(f"per worker after start: {worker_memory(proc)}")
         wrk(url, mixed, 8, 3)  # warm-up: lexicon, caches, page cache
         for connections in (1, 8, 32):
             report(f"/search judged+generated, c={connections}", wrk(url, mixed, connections, seconds))
@@ -160,4 +175,4 @@ def bench_http(index: Path, judged: list[str], generated: list[str], seconds: in
         report("/suggest, c=1", wrk(url, suggest_paths(judged + generated), 1, seconds))
         report("/suggest, c=32", wrk(url, suggest_paths(judged + generated), 32, seconds))
         report("/health, c=32", wrk(url, ["/health"], 32, seconds))
-        print(f"RSS per worker after the load: {worker_rss(proc)} MB")
+        print(f"per worker after the load: {worker_memory(proc)}")

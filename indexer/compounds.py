@@ -58,46 +58,53 @@ NUMBER_WORDS = frozenset(
 )
 
 _lexicon: dict[str, float] | None = None
+_accented: dict[str, str] | None = None
+
+
+def _load() -> None:
+    """Both tables from one read of wordfreq's list, then wordfreq's own caches dropped: it keeps
+    its whole list and dict (~20 MB of small objects) for good, in every extraction process
+    and service worker, while these tables are all we read."""
+    global _lexicon, _accented
+    from wordfreq import get_frequency_dict, get_frequency_list
+
+    frequencies = get_frequency_dict("nl")
+    table: dict[str, float] = {}
+    least = 10 ** (LEXICON_MIN_ZIPF - 9.0)
+    for word, freq in frequencies.items():
+        # Cheap tests first: this runs over 300,000 words in every extraction process.
+        if freq < least or not word.isalpha():
+            continue
+        key = word.lower() if word.isascii() else fold(word.lower())
+        score = math.log10(freq) + 9.0
+        if score > table.get(key, 0.0):
+            table[key] = score
+    accented: dict[str, str] = {}
+    for word, freq in frequencies.items():  # commonest first
+        if not word.isalpha() or word.isascii() or math.log10(freq) + 9.0 < LEXICON_MIN_ZIPF:
+            continue
+        key = fold(word.lower())
+        if key != word and key not in accented and table.get(key, 0.0) <= math.log10(freq) + 9.0 + 0.01:
+            accented[key] = word
+    _lexicon, _accented = table, accented
+    get_frequency_dict.cache_clear()
+    get_frequency_list.cache_clear()
 
 
 def lexicon() -> dict[str, float]:
     """Folded Dutch word -> Zipf frequency, loaded once from wordfreq."""
-    global _lexicon
     if _lexicon is None:
-        from wordfreq import get_frequency_dict
-
-        table: dict[str, float] = {}
-        least = 10 ** (LEXICON_MIN_ZIPF - 9.0)
-        for word, freq in get_frequency_dict("nl").items():
-            # Cheap tests first: this runs over 300,000 words in every extraction process.
-            if freq < least or not word.isalpha():
-                continue
-            key = word.lower() if word.isascii() else fold(word.lower())
-            zipf = math.log10(freq) + 9.0
-            if zipf > table.get(key, 0.0):
-                table[key] = zipf
-        _lexicon = table
+        _load()
+    assert _lexicon is not None
     return _lexicon
-
-
-_accented: dict[str, str] | None = None
 
 
 def accented_forms() -> dict[str, str]:
     """Folded word -> its commonest spelling with diacritics ("cooperatie" -> "coöperatie"),
     for words whose usual form has them; shows corrections the way Dutch writes them."""
-    global _accented
     if _accented is None:
-        from wordfreq import get_frequency_dict
-
-        table: dict[str, str] = {}
-        for word, freq in get_frequency_dict("nl").items():  # commonest first
-            if not word.isalpha() or word.isascii() or math.log10(freq) + 9.0 < LEXICON_MIN_ZIPF:
-                continue
-            key = fold(word.lower())
-            if key != word and key not in table and zipf(key) <= math.log10(freq) + 9.0 + 0.01:
-                table[key] = word
-        _accented = table
+        _load()
+    assert _accented is not None
     return _accented
 
 

@@ -13,6 +13,7 @@ per-request task, no body buffering.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -115,6 +116,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.index_gate = asyncio.Lock()  # deps.in_turn: requests that search take turns
     # Per process (each worker runs the lifespan): its own queue and writer thread.
     app.state.search_log = SearchLog(settings.analytics_path, settings.analytics_retention_days)
     # add_middleware wraps what is there: the last one added runs first.

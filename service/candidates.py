@@ -1,59 +1,44 @@
 """Stage 1: the candidate documents of a query, ranked by BM25F over their doc records.
 
-Whoosh walks every posting of every term in Python (its block-max skipping rarely skips a
-block here: BM25 scores of one term differ too little), so a word in thousands of documents
-costs tens of milliseconds. `stage1` therefore lets only the rarer groups choose candidates
-and gives the common ones IDF credit; see its docstring. The only field searched is `body`
-(title, headings, tags and text): every other field is another posting list to walk.
+The scores are Whoosh's BM25F, added up from per-term arrays (`docscores`) instead of a walk
+of Whoosh's matchers; still, a word in thousands of documents costs a pass over thousands of
+postings, so `stage1` lets only the rarer groups choose candidates and gives the common ones
+IDF credit; see its docstring. The only field searched is `body` (title, headings, tags and
+text): every other field is another posting list to walk.
 """
 
 from __future__ import annotations
 
 import itertools
 
-from whoosh import query as Q
-from whoosh.query.compound import DefaultOr as Or
-
 from . import docsets
+from .docscores import Part
 from .plan import DEFAULT_RANKING, PARTIAL, Plan, Ranking, group_set
 from .query import Group
 from .reader import Snapshot
 from .synonyms import Terms
 
 
-def _doc_term(sets: docsets.DocSets, t: str) -> Q.Query | None:
-    # Only `body`, which holds the title, headings and tags too: each more field is another
-    # posting list to walk (three times the time for the same ranking, measured); titles and
-    # headings weigh in through the rerank's bonus instead.
-    return Q.Term("body", t) if sets.term("body", t) else None
+def doc_parts(sets: docsets.DocSets, groups: list[Group], weak: list[Terms] | None = None) -> list[Part]:
+    """The groups' alternatives, and `weak` evidence at its lower weight, as scored parts.
 
-
-def _doc_alternative(sets: docsets.DocSets, alt: Terms) -> Q.Query | None:
-    parts = [_doc_term(sets, t) for t in alt]
-    if any(p is None for p in parts):
-        return None
-    # Multi-word alternatives (synonyms like "wet maatschappelijke ondersteuning") as all of
-    # their words: positions would make phrases exact but cost every query block-max skipping.
-    return parts[0] if len(parts) == 1 else Q.And(parts)
-
-
-def doc_query(sets: docsets.DocSets, groups: list[Group], weak: list[Terms] | None = None) -> Q.Query | None:
-    """The groups' alternatives, and `weak` evidence at its lower weight."""
-    parts = [q for g in groups for alt in g.alternatives if (q := _doc_alternative(sets, alt)) is not None]
-    for alt in weak or []:
-        if (q := _doc_alternative(sets, alt)) is not None:
-            q.boost = PARTIAL
-            parts.append(q)
-    return (Or(parts) if len(parts) > 1 else parts[0]) if parts else None
+    Only `body`, which holds the title, headings and tags too: each more field is another
+    posting list to walk (three times the time for the same ranking, measured); titles and
+    headings weigh in through the rerank's bonus instead. A multi-word alternative (a synonym
+    like "wet maatschappelijke ondersteuning") counts where all its words are: positions would
+    make it exact but cost every query a walk over positions."""
+    parts: list[Part] = [(tuple(alt), 1.0) for g in groups for alt in g.alternatives]
+    parts += [(tuple(alt), PARTIAL) for alt in weak or []]
+    return [(terms, boost) for terms, boost in parts if all(sets.term("body", t) for t in terms)]
 
 
 def _search(
     snap: Snapshot, groups: list[Group], allowed: int, limit: int, weak: list[Terms] | None = None
 ) -> list[tuple[float, int]]:
-    """Whoosh top-k over the doc records for `groups` (and `weak` evidence), within `allowed`."""
+    """Top-k BM25F over the doc records for `groups` (and `weak` evidence), within `allowed`."""
     sets = snap.docsets
-    q = doc_query(sets, groups, weak)
-    if q is None or not allowed or limit <= 0:
+    parts = doc_parts(sets, groups, weak)
+    if not parts or not allowed or limit <= 0:
         return []
     reach = 0
     for g in groups:
@@ -61,10 +46,9 @@ def _search(
     for alt in weak or []:
         reach |= sets.terms_all("body", alt)
     # A filter costs a set of every allowed document: only when it excludes something.
-    flt = None if reach & ~allowed == 0 else {snap.docnums[i] for i in docsets.members(allowed & reach)}
-    hits = snap.searcher.search(q, limit=limit, filter=flt)
-    doc_index = sets.doc_index
-    return [(float(score), doc_index[docnum]) for docnum, score in hits.items()]
+    only = None if reach & ~allowed == 0 else set(docsets.members(allowed & reach))
+    hits: list[tuple[float, int]] = snap.scores.top(parts, limit, only)
+    return hits
 
 
 def stage1(

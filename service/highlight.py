@@ -105,19 +105,44 @@ def word_terms(word: str) -> tuple[str, tuple[str, ...]]:
     return (terms[0], terms[1:]) if terms else ("", ())
 
 
+def _lookup(word: str, words: dict[str, int]) -> tuple[str, int | None]:
+    """(the word's own term, the group it marks: by itself, else by a compound part)."""
+    own, parts = word_terms(word)
+    group = words.get(own)
+    if group is None:
+        group = next((words[p] for p in parts if p in words), None)
+    return own, group
+
+
 def _marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:
     """(start, end, group) of every marked stretch of `text`, in order."""
     words, memo = marks.words, marks.memo
+    if not marks.phrases:
+        # Most words of a passage mark nothing: without phrases only the marked ones are kept
+        # (a snippet's cost is this loop; in text order, so no sort).
+        # `_lookup` inlined: a passage's words are mostly new to the query's memo.
+        marked: list[tuple[int, int, int]] = []
+        terms_of = analysis.word_terms
+        for m in WORD.finditer(text):
+            word = m.group()
+            found = memo.get(word)
+            if found is None:
+                terms = terms_of(word)
+                group = None
+                if terms:
+                    group = words.get(terms[0])
+                    if group is None and len(terms) > 1:
+                        group = next((words[p] for p in terms[1:] if p in words), None)
+                found = memo[word] = (terms[0] if terms else "", group)
+            if found[1] is not None and found[0]:
+                marked.append((m.start(), m.end(), found[1]))
+        return marked
     tokens = []  # (start, end, own term, group) of the words that are not stopwords
     for m in WORD.finditer(text):
         word = m.group()
         found = memo.get(word)
         if found is None:
-            own, parts = word_terms(word)
-            group = words.get(own)
-            if group is None:
-                group = next((words[p] for p in parts if p in words), None)
-            found = memo[word] = (own, group)
+            found = memo[word] = _lookup(word, words)
         if found[0]:
             tokens.append((m.start(), m.end(), found[0], found[1]))
     out: list[tuple[int, int, int]] = []

@@ -76,6 +76,7 @@ class Snapshot:
     index_of: dict[str, int] = field(default_factory=dict)  # document id -> dense index
     by_date: list[int] = field(default_factory=list)  # dense indexes, newest first
     docsets: Any = None  # DocSets
+    scores: Any = None  # docscores.DocScores: stage 1's BM25F per term
     vocabulary: Any = None  # spelling.Vocabulary
     titles: Any = None  # documents.TitleIndex
     served_sources: frozenset[str] = frozenset()  # corpus files that are documents (/files/…)
@@ -96,7 +97,8 @@ class Snapshot:
     @property
     def analyzer(self) -> Any:
         """The analyzer the index was built with; queries must use the same one."""
-        return self.index.schema["content"].analyzer
+        # The searcher's schema, read when it opened: `index.schema` reads the TOC file again.
+        return self.searcher.schema["content"].analyzer
 
     @property
     def passages(self) -> int:
@@ -127,6 +129,7 @@ def _doc_info(stored: dict[str, Any]) -> DocInfo:
 
 def load_snapshot(index_dir: Path) -> Snapshot:
     # Imported here: both build on the snapshot, which must not import them at module level.
+    from .docscores import DocScores
     from .docsets import DocSets
     from .documents import TitleIndex
     from .spelling import Vocabulary
@@ -154,6 +157,7 @@ def load_snapshot(index_dir: Path) -> Snapshot:
         snap.order.append(doc)
         snap.docnums.append(docnum)
     sets = snap.docsets = DocSets(searcher, doc_index, len(snap.order))
+    snap.scores = DocScores(searcher, doc_index, snap.docnums)
     docs = list(enumerate(snap.order))
     sets.add_facet_values("type", ((i, d.kind) for i, d in docs))
     sets.add_facet_values("year", ((i, d.year) for i, d in docs if d.year))

@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from .. import documents, passages, search
-from ..deps import HandleDep, SearchLogDep, SettingsDep, SynonymsDep
+from ..deps import HandleDep, SearchLogDep, SettingsDep, SynonymsDep, in_turn
 from ..links import absolute_links, public_base
 from ..metrics import record_search
 from ..models import (
@@ -39,7 +39,7 @@ DocId = Annotated[str, Path(description="a document id from a search result", ex
     summary="Search documents",
     responses={**INVALID, **BUSY},
 )
-def search_endpoint(
+async def search_endpoint(
     request: Request,
     q: QParam,
     handle: HandleDep,
@@ -74,18 +74,25 @@ def search_endpoint(
     and facet counts. When too few documents hold every word, documents with some of them
     follow (`mode` = "any"); an unknown word is corrected (`ran_query`, `suggestion`)."""
     req = search.SearchRequest(q, type, year, category, tag, sort, page, per_page)
-    with handle.use() as snap:
-        found = search.run_search(snap, req, synonyms)
-    filters = {
-        "type": type,
-        "year": year,
-        "category": category,
-        "tag": tag,
-        "sort": sort if sort == "date" else None,
-    }
-    found["search_id"] = search_log.search(q, found["total"], found["mode"], filters, page, "api", replaces)
-    record_search("api", found["total"])
-    return JSONResponse(absolute_links(found, public_base(request, settings)))
+    base = public_base(request, settings)
+
+    def answer() -> JSONResponse:
+        with handle.use() as snap:
+            found = search.run_search(snap, req, synonyms)
+        filters = {
+            "type": type,
+            "year": year,
+            "category": category,
+            "tag": tag,
+            "sort": sort if sort == "date" else None,
+        }
+        found["search_id"] = search_log.search(
+            q, found["total"], found["mode"], filters, page, "api", replaces
+        )
+        record_search("api", found["total"])
+        return JSONResponse(absolute_links(found, base))
+
+    return await in_turn(request, answer)
 
 
 @router.get(
@@ -94,13 +101,18 @@ def search_endpoint(
     summary="Search as you type",
     responses={**INVALID, **BUSY},
 )
-def suggest_endpoint(
+async def suggest_endpoint(
     request: Request, q: PrefixParam, handle: HandleDep, settings: SettingsDep
 ) -> JSONResponse:
     """Titles that match what was typed (with their URL) and completions of the last word."""
-    with handle.use() as snap:
-        found = documents.suggest(snap, q)
-    return JSONResponse(absolute_links(found, public_base(request, settings)))
+    base = public_base(request, settings)
+
+    def answer() -> JSONResponse:
+        with handle.use() as snap:
+            found = documents.suggest(snap, q)
+        return JSONResponse(absolute_links(found, base))
+
+    return await in_turn(request, answer)
 
 
 @router.get(

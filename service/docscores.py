@@ -1,0 +1,140 @@
+"""Stage 1's scores: BM25F of the doc records' `body`, as Whoosh computes it, without matchers.
+
+Whoosh scores a query by walking a tree of matchers, a dozen Python method calls per posting
+(`id`, `weight`, `score`, the union's bookkeeping, the collector's heap), and its block-max
+skipping rarely skips a block here, so a top-k search over a few thousand postings took most
+of a search's time at 100,000 passages. The score of one term in one document depends only on
+the snapshot (IDF, the document's field length, the average length), so each term's scores are
+computed once, straight from its posting blocks, and kept in a bounded LRU per snapshot; a
+query adds the arrays of its terms and takes the top k. Same formula, same field lengths (the
+index's quantised ones), same tie order (lower document number first) as Whoosh's
+`searcher.search(q, limit=k)` over an `Or` of the terms; `tests/service/test_docscores.py`
+holds the two side by side.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+FIELD = "body"
+# 12 bytes a posting (document index + score): at most ~12 MB per worker; at 10,000 documents
+# that keeps a few thousand terms of a few hundred documents each.
+MAX_CACHED_POSTINGS = 1_000_000
+
+# (terms that must all be in a document, boost): one alternative of a query, whose score in a
+# document is the sum of its terms' scores, times the boost.
+Part = tuple[tuple[str, ...], float]
+
+
+def postings(reader: Any, field: str, text: str) -> Iterator[tuple[int, float]]:
+    """(document number, weight) of a term's postings, a block at a time where Whoosh allows
+    (as `docsets.posting_ids`); other matchers step through with their methods."""
+    for leaf, offset in reader.leaf_readers():
+        if (field, text) not in leaf:
+            continue
+        m = leaf.postings(field, text)
+        if not all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_next_block", "_ids", "_atend")):
+            while m.is_active():
+                yield offset + m.id(), m.weight()
+                m.next()
+            continue
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            start = m._i
+            yield from zip((offset + d for d in m._ids[start:]), m._weights[start:], strict=True)
+            m._i = len(m._ids)
+            m._next_block()
+
+
+class DocScores:
+    """Per snapshot: each term's BM25F score in every doc record that has it (cached)."""
+
+    def __init__(
+        self,
+        searcher: Any,
+        doc_index: Any,
+        docnums: list[int],
+        budget: int = MAX_CACHED_POSTINGS,
+    ) -> None:
+        self.searcher = searcher
+        self.doc_index = doc_index  # docnum -> dense document index, -1 for passages
+        self.docnums = docnums  # dense document index -> docnum
+        self.budget = budget
+        weighting = searcher.weighting
+        self.k1 = float(weighting.K1)
+        self.b = float(getattr(weighting, "_field_B", {}).get(FIELD, weighting.B))
+        self._norms: list[float] | None = None
+        self._terms: OrderedDict[str, tuple[array[int], array[float]]] = OrderedDict()
+        self._cached = 0
+
+    def _norm_table(self) -> list[float]:
+        """Per dense index: BM25's length normalisation K1 × (1 − B + B × length / average)."""
+        if self._norms is None:
+            reader = self.searcher.reader()
+            avgfl = self.searcher.avg_field_length(FIELD) or 1
+            k1, b = self.k1, self.b
+            # The expression as Whoosh's `scoring.bm25` groups it, so the floats are identical.
+            self._norms = [
+                k1 * ((1 - b) + b * reader.doc_field_length(d, FIELD, 1) / avgfl) for d in self.docnums
+            ]
+        return self._norms
+
+    def term(self, text: str) -> tuple[array[int], array[float]]:
+        """(dense indexes, scores) of the doc records with `text` in `body`, ascending."""
+        cached = self._terms.get(text)
+        if cached is not None:
+            self._terms.move_to_end(text)
+            return cached
+        ids: array[int] = array("i")
+        scores: array[float] = array("d")
+        reader = self.searcher.reader()
+        if (FIELD, text) in reader:
+            norms = self._norm_table()
+            idf = self.searcher.idf(FIELD, text)
+            k1p = self.k1 + 1
+            doc_index = self.doc_index
+            for docnum, tf in postings(reader, FIELD, text):
+                i = doc_index[docnum]
+                if i >= 0:
+                    ids.append(i)
+                    scores.append(idf * ((tf * k1p) / (tf + norms[i])))
+        self._terms[text] = (ids, scores)
+        self._cached += len(ids)
+        while self._cached > self.budget and len(self._terms) > 1:
+            _, (old, _) = self._terms.popitem(last=False)
+            self._cached -= len(old)
+        return ids, scores
+
+    def top(self, parts: Iterable[Part], limit: int, only: set[int] | None = None) -> list[tuple[float, int]]:
+        """(score, dense index) of the best `limit` documents for the union of `parts`
+        (within `only` when given), best first, ties by index; a part with a term no
+        document has adds nothing."""
+        acc: dict[int, float] = {}
+        get = acc.get
+        for terms, boost in parts:
+            lists = [self.term(t) for t in terms]
+            if not all(ids for ids, _ in lists):
+                continue
+            if len(lists) == 1:
+                ids, scores = lists[0]
+                if boost == 1.0:
+                    for i, s in zip(ids, scores, strict=True):
+                        acc[i] = get(i, 0.0) + s
+                else:
+                    for i, s in zip(ids, scores, strict=True):
+                        acc[i] = get(i, 0.0) + s * boost
+                continue
+            # All words of a multi-word alternative: the sum of their scores where all occur.
+            both: dict[int, float] = dict(zip(*lists[0], strict=True))
+            for ids, scores in lists[1:]:
+                both = {i: both[i] + s for i, s in zip(ids, scores, strict=True) if i in both}
+            for i, s in both.items():
+                acc[i] = get(i, 0.0) + s * boost
+        items = acc.items() if only is None else ((i, s) for i, s in acc.items() if i in only)
+        best = heapq.nlargest(limit, items, key=lambda kv: (kv[1], -kv[0]))
+        return [(s, i) for i, s in best]
