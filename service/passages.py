@@ -20,6 +20,7 @@ they match. That is BM25F as Whoosh computes it, without a query tree over the w
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -46,7 +47,8 @@ COVERAGE_POWER = 2.0
 PARTIAL = 0.3  # weaker evidence (Group.partial) counts this much
 DEFINITION_CANDIDATES = 5  # passages per document checked for a definition
 PAGE_REST = 0.5  # a PDF page's other matching passages count this much beside its best one
-PAGE_CANDIDATES = 50  # a PDF's best passages weighed for its best page
+PAGE_CANDIDATES = 50
+MAX_CACHED_DOCUMENTS = 20_000  # passage numbers per document kept per snapshot (~2 MB at most)  # a PDF's best passages weighed for its best page
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, as stage 1 uses them
 
 Passage = tuple[float, int]  # (score, docnum)
@@ -64,37 +66,100 @@ class Hit:
 def passage_numbers(snap: Snapshot, docs: list[DocInfo]) -> dict[int, str]:
     """Passage docnum -> document id, for the passages of `docs`."""
     reader = snap.searcher.reader()
+    cache = snap.records
     out: dict[int, str] = {}
     for doc in docs:
-        if ("doc_id", doc.id) in reader:
-            out.update(dict.fromkeys(reader.postings("doc_id", doc.id).all_ids(), doc.id))
+        numbers = cache.get(doc.id)
+        if numbers is None:
+            found = ("doc_id", doc.id) in reader
+            numbers = tuple(reader.postings("doc_id", doc.id).all_ids()) if found else ()
+            if len(cache) >= MAX_CACHED_DOCUMENTS:
+                cache.popitem(last=False)
+            cache[doc.id] = numbers
+        else:
+            cache.move_to_end(doc.id)
+        out.update(dict.fromkeys(numbers, doc.id))
     return out
 
 
 def read_postings(snap: Snapshot, terms: set[str], docnums: list[int]) -> dict[int, Hit]:
-    """Frequencies and positions of `terms` in the passages `docnums` (sorted)."""
+    """Frequencies and positions of `terms` in the passages `docnums` (sorted, all live).
+
+    Per segment and term, a block of postings is decoded only when it can hold one of the
+    wanted passages (its last id is known without decoding), and the passages are found in it
+    by bisection; Whoosh's `skip_to` steps through a block one posting at a time, which was
+    most of a search's time at 100,000 passages."""
     reader = snap.searcher.reader()
     hits: dict[int, Hit] = {}
-    for fieldname in PASSAGE_FIELDS:
-        for term in terms:
-            if (fieldname, term) not in reader:
-                continue
-            m = reader.postings(fieldname, term)
-            for docnum in docnums:
-                if not m.is_active():
-                    break
-                if m.id() < docnum:
-                    m.skip_to(docnum)
-                    if not m.is_active():
-                        break
-                if m.id() == docnum:
-                    hit = hits.get(docnum)
-                    if hit is None:
-                        hit = hits[docnum] = Hit(docnum)
-                    key = (fieldname, term)
-                    hit.tf[key] = m.weight()
-                    hit.positions[key] = list(m.value_as("positions"))
+    for leaf, offset in reader.leaf_readers():
+        end = offset + leaf.doc_count_all()
+        lo, hi = bisect.bisect_left(docnums, offset), bisect.bisect_left(docnums, end)
+        if lo == hi:
+            continue
+        local = [d - offset for d in docnums[lo:hi]]
+        for fieldname in PASSAGE_FIELDS:
+            for term in terms:
+                if (fieldname, term) in leaf:
+                    _read_term(leaf, fieldname, term, local, offset, hits)
     return hits
+
+
+def _read_term(
+    leaf: Any, fieldname: str, term: str, local: list[int], offset: int, hits: dict[int, Hit]
+) -> None:
+    m = leaf.postings(fieldname, term)
+    # The wanted passages are live, so a filter for deleted documents has nothing to remove.
+    raw = getattr(m, "child", m)
+    if not all(
+        hasattr(raw, a) for a in ("_read_ids", "_read_weights", "_read_values", "_maxid", "_next_block")
+    ):
+        _step_through(m, fieldname, term, local, offset, hits)
+        return
+    m = raw
+    positions = m.format.decoder("positions")
+    key = (fieldname, term)
+    i, n = 0, len(local)
+    while i < n and m.is_active():
+        if m._maxid < local[i]:
+            m._next_block()
+            continue
+        if m._ids is None:
+            m._read_ids()
+        ids = m._ids
+        while i < n and local[i] <= m._maxid:
+            j = bisect.bisect_left(ids, local[i])
+            if j < len(ids) and ids[j] == local[i]:
+                if m._weights is None:
+                    m._read_weights()
+                if m._values is None:
+                    m._read_values()
+                docnum = offset + local[i]
+                hit = hits.get(docnum)
+                if hit is None:
+                    hit = hits[docnum] = Hit(docnum)
+                hit.tf[key] = m._weights[j]
+                hit.positions[key] = list(positions(m._values[j]))
+            i += 1
+        if i < n:
+            m._next_block()
+
+
+def _step_through(
+    m: Any, fieldname: str, term: str, local: list[int], offset: int, hits: dict[int, Hit]
+) -> None:
+    """The same with Whoosh's public matcher methods, for a codec without the block attributes."""
+    key = (fieldname, term)
+    for target in local:
+        if not m.is_active():
+            return
+        if m.id() < target:
+            m.skip_to(target)
+            if not m.is_active():
+                return
+        if m.id() == target:
+            hit = hits.setdefault(offset + target, Hit(offset + target))
+            hit.tf[key] = m.weight()
+            hit.positions[key] = list(m.value_as("positions"))
 
 
 def _adjacent(hit: Hit, fieldname: str, alt: Terms) -> bool:

@@ -21,6 +21,7 @@ import os
 import threading
 import time
 from array import array
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -83,6 +84,8 @@ class Snapshot:
     pdf_urls: dict[str, str] = field(default_factory=dict)  # a PDF document's URL -> its id (viewer)
     pdf_sources: dict[str, str] = field(default_factory=dict)  # source of a PDF served at /files/ -> id
     columns: dict[str, Any] = field(default_factory=dict)
+    # Document id -> its records' docnums (doc record and passages), read once from the postings.
+    records: OrderedDict[str, tuple[int, ...]] = field(default_factory=OrderedDict)
 
     def column(self, name: str) -> Any:
         """A sortable field's values by document number, read without stored fields."""
