@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,6 +71,11 @@ def _write_segment(
                 conn.send(("error", exc))
             except Exception:  # an exception that cannot be pickled
                 conn.send(("error", IndexStoreError(f"index writer failed: {type(exc).__name__}: {exc}")))
+        # End here, before the half-written segment's files are collected: closing them would
+        # fail again (a full disk, a file-size limit) and print "Exception ignored in …" to the
+        # terminal (Python 3.13 collects them while the exception is still being handled). The
+        # parent discards the build.
+        os._exit(1)
 
 
 def _warm_up(schema: Any) -> None:
