@@ -7,6 +7,8 @@ appear only in site chrome (menu, sidebar, footer), "conceptwoord" only in a dra
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterable
 from pathlib import Path
 
 from fpdf import FPDF
@@ -237,3 +239,23 @@ def damage(build: Path, suffix: str) -> None:
     with target.open("r+b") as fh:
         fh.seek(size // 4)
         fh.write(b"\xa5" * (size // 2))
+
+
+SITE_WORDS = ("wijkteam", "bewoners", "buurtkas", "zorg", "gemeente", "inkoop", "sociaal", "aanbesteding")
+
+
+def word_posts(
+    corpus: Path,
+    numbers: Iterable[int],
+    rng: random.Random,
+    paragraphs: int = 1,
+    words: tuple[int, int] = (5, 80),
+) -> None:
+    """Markdown posts `p<n>.md` of random site words: a corpus whose postings overlap heavily
+    (long lists, several blocks, every segment holding every word)."""
+    corpus.mkdir(exist_ok=True)
+    for n in numbers:
+        body = "\n\n".join(
+            " ".join(rng.choice(SITE_WORDS) for _ in range(rng.randint(*words))) for _ in range(paragraphs)
+        )
+        (corpus / f"p{n}.md").write_text(f"---\ntitle: Bericht {n}\n---\n{body}\n", "utf-8")

@@ -14,6 +14,8 @@ from indexer import IndexerSettings, IndexReport, build_index, update_index
 from service.docscores import DocScores, Part
 from service.reader import Snapshot, load_snapshot
 
+from ..fixtures import word_posts
+
 
 def whoosh_top(
     snap: Snapshot, parts: list[Part], limit: int, only: set[int] | None
@@ -70,16 +72,8 @@ def test_top_k_is_whooshs_on_the_corpus(corpus_build: tuple[IndexerSettings, Ind
 
 def test_top_k_is_whooshs_across_segments_and_deletions(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    words = ["wijkteam", "bewoners", "buurtkas", "zorg", "gemeente", "inkoop", "sociaal", "aanbesteding"]
     rng = random.Random(3)
-
-    def post(n: int) -> str:
-        body = " ".join(rng.choice(words) for _ in range(rng.randint(5, 80)))
-        return f"---\ntitle: Bericht {n}\n---\n{body}\n"
-
-    for n in range(40):
-        (corpus / f"p{n}.md").write_text(post(n), "utf-8")
+    word_posts(corpus, range(40), rng)
     settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1, writers=2)
     build_index(settings)
     snap = load_snapshot(settings.index_dir)
@@ -88,9 +82,8 @@ def test_top_k_is_whooshs_across_segments_and_deletions(tmp_path: Path) -> None:
         check_queries(snap, seed=4, n=200)
     finally:
         snap.searcher.close()
-    (corpus / "p1.md").write_text(post(100), "utf-8")
+    word_posts(corpus, [1, 20], rng)
     (corpus / "p2.md").unlink()
-    (corpus / "p20.md").write_text(post(20), "utf-8")
     update_index(settings)
     snap = load_snapshot(settings.index_dir)
     try:

@@ -12,6 +12,8 @@ from indexer.schema import PASSAGE_FIELDS
 from service import passages
 from service.reader import Snapshot, load_snapshot
 
+from ..fixtures import word_posts
+
 
 def reference(snap: Snapshot, terms: set[str], docnums: list[int]) -> dict[int, passages.Hit]:
     """Whoosh's public matcher methods over the whole reader (deleted documents filtered)."""
@@ -58,17 +60,9 @@ def test_passage_postings_on_the_corpus(corpus_build: tuple[IndexerSettings, Ind
 
 def test_passage_postings_across_segments_and_deletions(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    words = ["wijkteam", "bewoners", "buurtkas", "zorg", "gemeente", "inkoop", "sociaal", "aanbesteding"]
     rng = random.Random(5)
-
-    def post(n: int) -> str:
-        # Long posts: several passages each, and postings lists of several blocks.
-        paragraphs = "\n\n".join(" ".join(rng.choice(words) for _ in range(60)) for _ in range(6))
-        return f"---\ntitle: Bericht {n}\n---\n{paragraphs}\n"
-
-    for n in range(200):  # postings of several 128-posting blocks per segment
-        (corpus / f"p{n}.md").write_text(post(n), "utf-8")
+    # Long posts: several passages each, and postings of several 128-posting blocks per segment.
+    word_posts(corpus, range(200), rng, paragraphs=6, words=(60, 60))
     settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1, writers=2)
     build_index(settings)
     snap = load_snapshot(settings.index_dir)
@@ -78,9 +72,8 @@ def test_passage_postings_across_segments_and_deletions(tmp_path: Path) -> None:
         check_one_by_one(snap, "gemeent")
     finally:
         snap.searcher.close()
-    (corpus / "p1.md").write_text(post(100), "utf-8")
+    word_posts(corpus, [1, 30], rng, paragraphs=6, words=(60, 60))
     (corpus / "p2.md").unlink()
-    (corpus / "p30.md").write_text(post(30), "utf-8")
     update_index(settings)
     snap = load_snapshot(settings.index_dir)
     try:
