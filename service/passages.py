@@ -133,12 +133,7 @@ def _read_term(
                     m._read_weights()
                 if m._values is None:
                     m._read_values()
-                docnum = offset + local[i]
-                hit = hits.get(docnum)
-                if hit is None:
-                    hit = hits[docnum] = Hit(docnum)
-                hit.tf[key] = m._weights[j]
-                hit.positions[key] = list(positions(m._values[j]))
+                _record(hits, offset + local[i], key, m._weights[j], positions(m._values[j]))
             i += 1
         if i < n:
             m._next_block()
@@ -157,9 +152,15 @@ def _step_through(
             if not m.is_active():
                 return
         if m.id() == target:
-            hit = hits.setdefault(offset + target, Hit(offset + target))
-            hit.tf[key] = m.weight()
-            hit.positions[key] = list(m.value_as("positions"))
+            _record(hits, offset + target, key, m.weight(), m.value_as("positions"))
+
+
+def _record(hits: dict[int, Hit], docnum: int, key: tuple[str, str], tf: float, positions: Any) -> None:
+    hit = hits.get(docnum)
+    if hit is None:
+        hit = hits[docnum] = Hit(docnum)
+    hit.tf[key] = tf
+    hit.positions[key] = list(positions)
 
 
 def _adjacent(hit: Hit, fieldname: str, alt: Terms) -> bool:
