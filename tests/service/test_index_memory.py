@@ -1,0 +1,66 @@
+"""How a worker holds the index (issue 11): mapped where it is scanned, read where it is scattered.
+
+Postings and the term dictionary are memory-mapped (the page cache holds them once for every
+worker); stored fields are read with `pread`, so the records a result page reads do not pull
+the whole stored column into each worker's RSS. Both keep working when a prune deletes the
+build under a served snapshot.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer import IndexerSettings, IndexReport, build_index
+from service.config import DEFAULT_SYNONYMS
+from service.reader import load_snapshot
+from service.search import SearchRequest, run_search
+from service.synonyms import Synonyms
+
+MAPS = Path("/proc/self/maps")
+
+
+def mapped_files(folder: Path) -> set[str]:
+    return {
+        Path(line.split(None, 5)[5]).name
+        for line in MAPS.read_text().splitlines()
+        if len(line.split(None, 5)) > 5 and line.split(None, 5)[5].startswith(str(folder))
+    }
+
+
+@pytest.fixture
+def build(tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(tiny_build[0].corpus_dir, corpus)
+    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "idx" / "index", workers=1)
+    build_index(settings)
+    return settings.index_dir.resolve()
+
+
+@pytest.mark.skipif(not MAPS.exists(), reason="needs Linux's /proc")
+def test_postings_are_mapped_and_stored_fields_are_not(build: Path) -> None:
+    snap = load_snapshot(build)
+    try:
+        page = run_search(snap, SearchRequest("fietsenwerkplaats"), Synonyms(DEFAULT_SYNONYMS))
+        assert page["total"] == 1 and "<mark>" in page["results"][0]["passages"][0]["snippet"]
+        mapped = mapped_files(build)
+        assert any(name.endswith(".pst") for name in mapped), mapped
+        assert any(name.endswith(".trm") for name in mapped), mapped
+        assert not any(name.endswith("_stored.col") for name in mapped), mapped
+    finally:
+        snap.searcher.close()
+
+
+def test_a_served_snapshot_still_answers_with_snippets_after_its_files_are_deleted(build: Path) -> None:
+    snap = load_snapshot(build)
+    try:
+        for name in list(build.iterdir()):
+            name.unlink()  # what a prune does to an old build that a worker still serves
+        page = run_search(snap, SearchRequest("wijkteams"), Synonyms(DEFAULT_SYNONYMS))
+        assert page["total"] >= 1
+        snippets = [p["snippet"] for r in page["results"] for p in r["passages"]]
+        assert any("<mark>" in s and "wijkteam" in s.lower() for s in snippets), snippets
+    finally:
+        snap.searcher.close()
