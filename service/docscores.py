@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 FIELD = "body"
@@ -30,23 +30,27 @@ MAX_CACHED_POSTINGS = 1_000_000
 Part = tuple[tuple[str, ...], float]
 
 
-def postings(reader: Any, field: str, text: str) -> Iterator[tuple[int, float]]:
-    """(document number, weight) of a term's postings, a block at a time where Whoosh allows
+def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """A term's postings as (document numbers, weights), a block at a time where Whoosh allows
     (as `docsets.posting_ids`); other matchers step through with their methods."""
     for leaf, offset in reader.leaf_readers():
         if (field, text) not in leaf:
             continue
         m = leaf.postings(field, text)
         if not all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_next_block", "_ids", "_atend")):
+            pairs = []
             while m.is_active():
-                yield offset + m.id(), m.weight()
+                pairs.append((offset + m.id(), m.weight()))
                 m.next()
+            if pairs:
+                ids, weights = zip(*pairs, strict=True)
+                yield ids, weights
             continue
         while m.is_active():
             m._read_ids()
             m._read_weights()
             start = m._i
-            yield from zip((offset + d for d in m._ids[start:]), m._weights[start:], strict=True)
+            yield [offset + d for d in m._ids[start:]], m._weights[start:]
             m._i = len(m._ids)
             m._next_block()
 
@@ -98,17 +102,24 @@ class DocScores:
             idf = self.searcher.idf(FIELD, text)
             k1p = self.k1 + 1
             doc_index = self.doc_index
-            for docnum, tf in postings(reader, FIELD, text):
-                i = doc_index[docnum]
-                if i >= 0:
-                    ids.append(i)
-                    scores.append(idf * ((tf * k1p) / (tf + norms[i])))
+            for docnums, weights in posting_blocks(reader, FIELD, text):
+                # Comprehensions over whole blocks: twice as fast as a loop that appends.
+                pairs = [
+                    (i, tf) for i, tf in zip([doc_index[d] for d in docnums], weights, strict=True) if i >= 0
+                ]
+                ids.extend([i for i, _ in pairs])
+                scores.extend([idf * ((tf * k1p) / (tf + norms[i])) for i, tf in pairs])
         self._terms[text] = (ids, scores)
         self._cached += len(ids)
         while self._cached > self.budget and len(self._terms) > 1:
             _, (old, _) = self._terms.popitem(last=False)
             self._cached -= len(old)
         return ids, scores
+
+    def indexes_of(self, field: str, text: str) -> array[int] | None:
+        """The dense indexes of the doc records with `text` in `field`, when `field` is the
+        one scored here (so document sets and scores read each term's postings once)."""
+        return self.term(text)[0] if field == FIELD else None
 
     def top(self, parts: Iterable[Part], limit: int, only: set[int] | None = None) -> list[tuple[float, int]]:
         """(score, dense index) of the best `limit` documents for the union of `parts`

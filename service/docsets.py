@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from indexer.text import fold
@@ -70,10 +70,19 @@ def facet_key(value: str) -> str:
 class DocSets:
     """Per-snapshot document sets: terms (cached), facet values, filters."""
 
-    def __init__(self, searcher: Any, doc_index: Any, size: int) -> None:
+    def __init__(
+        self,
+        searcher: Any,
+        doc_index: Any,
+        size: int,
+        indexes_of: Callable[[str, str], Sequence[int] | None] | None = None,
+    ) -> None:
         self.searcher = searcher
         self.doc_index = doc_index  # docnum -> dense document index (doc records only), -1 else
         self.size = size
+        # A term's dense document indexes where another per-snapshot table already has them
+        # (stage 1's scores read the same postings), or None: the postings are read here.
+        self.indexes_of = indexes_of
         self.all = (1 << size) - 1
         self._terms: OrderedDict[tuple[str, str], int] = OrderedDict()
         self.facets: dict[str, dict[str, int]] = {}  # counted facet -> key -> bitset
@@ -91,7 +100,10 @@ class DocSets:
             return bits
         bits = 0
         reader = self.searcher.reader()
-        if (field, text) in reader:
+        known = self.indexes_of(field, text) if self.indexes_of else None
+        if known is not None:
+            bits = from_indexes(known, self.size)
+        elif (field, text) in reader:
             doc_index = self.doc_index
             ids = (doc_index[d] for d in posting_ids(reader, field, text))
             bits = from_indexes((i for i in ids if i >= 0), self.size)

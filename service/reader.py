@@ -159,8 +159,8 @@ def load_snapshot(index_dir: Path) -> Snapshot:
         snap.docs[doc.id] = doc
         snap.order.append(doc)
         snap.docnums.append(docnum)
-    sets = snap.docsets = DocSets(searcher, doc_index, len(snap.order))
-    snap.scores = DocScores(searcher, doc_index, snap.docnums)
+    scores = snap.scores = DocScores(searcher, doc_index, snap.docnums)
+    sets = snap.docsets = DocSets(searcher, doc_index, len(snap.order), scores.indexes_of)
     docs = list(enumerate(snap.order))
     sets.add_facet_values("type", ((i, d.kind) for i, d in docs))
     sets.add_facet_values("year", ((i, d.year) for i, d in docs if d.year))
