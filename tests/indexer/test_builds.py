@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import resource
 import shutil
 import signal
@@ -17,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer import IndexerError, IndexerSettings, IndexReport, build_index, store, update_index
+from indexer import IndexerError, IndexerSettings, IndexReport, build_index, store, update_index, writing
 from indexer.errors import IndexStoreError
 
 from ..conftest import REPO
-from ..fixtures import damage
+from ..fixtures import damage, word_posts
 
 
 @pytest.fixture
@@ -298,3 +299,45 @@ def test_an_interrupted_build_says_so_in_one_line_and_leaves_nothing(
     assert proc.returncode == 130
     assert err == "interrupted; the served index is unchanged\n"
     assert not index.exists() and not [p for p in store.builds_dir(index).iterdir() if p.is_dir()]
+
+
+def _postings(index_dir: Path) -> dict[tuple[str, object], list[tuple[int, float, object]]]:
+    reader = store.open_reader(index_dir.resolve()).reader()
+    found = {}
+    for field, text in reader.all_terms():
+        m = reader.postings(field, text)
+        items = []
+        while m.is_active():
+            items.append((m.id(), m.weight(), m.value()))
+            m.next()
+        found[(field, text)] = items
+    return found
+
+
+@pytest.mark.parametrize("writers", [1, 2])
+def test_postings_sorted_on_disk_read_back_as_sorted_in_memory(
+    tmp_path: Path, writers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build larger than the writers' posting buffer (every build at 100,000 passages) sorts
+    its postings in runs on disk: the index is the same as one sorted in memory."""
+    corpus = tmp_path / "corpus"
+    word_posts(corpus, range(300), random.Random(5), paragraphs=4)
+    runs: list[int] = []
+    original = writing.ChunkedPostingPool._write_run
+
+    def counted(self: writing.ChunkedPostingPool, f: object, items: object) -> None:
+        runs.append(1)
+        original(self, f, items)
+
+    monkeypatch.setattr(writing.ChunkedPostingPool, "_write_run", counted)
+    built = {}
+    for mb in (1, 256):
+        settings = IndexerSettings(
+            corpus_dir=corpus, index_dir=tmp_path / f"idx{mb}" / "index", writers=writers, writer_memory_mb=mb
+        )
+        assert build_index(settings).passages >= 300
+        built[mb] = _postings(settings.index_dir)
+    if writers == 1:  # (the writer processes of a parallel build count their runs in themselves)
+        assert len(runs) > 3
+    assert built[1].keys() == built[256].keys()
+    assert built[1] == built[256]
