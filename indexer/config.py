@@ -53,7 +53,7 @@ class IndexerSettings(BaseSettings):
         0, ge=0, description="index writer processes, each writing one segment; 0 = one per core"
     )
     writer_memory_mb: int = Field(
-        128, ge=1, description="posting buffer of each index writer before it spills to disk, in MB"
+        64, ge=1, description="posting buffer of each index writer before it spills to disk, in MB"
     )
     file_timeout: float = Field(60.0, gt=0, description="seconds one file may take to extract")
     memory_limit_mb: int = Field(2048, ge=128, description="address-space limit of an extraction process")
