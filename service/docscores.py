@@ -17,8 +17,10 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from typing import Any
+
+from .docsets import posting_blocks
 
 FIELD = "body"
 # 12 bytes a posting (document index + score): at most ~12 MB per worker; at 10,000 documents
@@ -28,31 +30,6 @@ MAX_CACHED_POSTINGS = 1_000_000
 # (terms that must all be in a document, boost): one alternative of a query, whose score in a
 # document is the sum of its terms' scores, times the boost.
 Part = tuple[tuple[str, ...], float]
-
-
-def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """A term's postings as (document numbers, weights), a block at a time where Whoosh allows
-    (as `docsets.posting_ids`); other matchers step through with their methods."""
-    for leaf, offset in reader.leaf_readers():
-        if (field, text) not in leaf:
-            continue
-        m = leaf.postings(field, text)
-        if not all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_next_block", "_ids", "_atend")):
-            pairs = []
-            while m.is_active():
-                pairs.append((offset + m.id(), m.weight()))
-                m.next()
-            if pairs:
-                ids, weights = zip(*pairs, strict=True)
-                yield ids, weights
-            continue
-        while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            start = m._i
-            yield [offset + d for d in m._ids[start:]], m._weights[start:]
-            m._i = len(m._ids)
-            m._next_block()
 
 
 class DocScores:
@@ -117,9 +94,10 @@ class DocScores:
         return ids, scores
 
     def indexes_of(self, field: str, text: str) -> array[int] | None:
-        """The dense indexes of the doc records with `text` in `field`, when `field` is the
-        one scored here (so document sets and scores read each term's postings once)."""
-        return self.term(text)[0] if field == FIELD else None
+        """The dense indexes of the doc records with `text` in `field` when this table holds
+        them already (a document set then needs no postings read), else None."""
+        cached = self._terms.get(text) if field == FIELD else None
+        return cached[0] if cached is not None else None
 
     def top(self, parts: Iterable[Part], limit: int, only: set[int] | None = None) -> list[tuple[float, int]]:
         """(score, dense index) of the best `limit` documents for the union of `parts`

@@ -36,26 +36,39 @@ def members(bits: int) -> Iterator[int]:
             byte ^= low
 
 
-def posting_ids(reader: Any, field: str, text: str) -> Iterator[int]:
-    """The document numbers of a term's postings, a block at a time where Whoosh allows.
+def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """A term's postings as (document numbers, weights), a block at a time where Whoosh allows.
 
     Whoosh's `all_ids()` steps through postings with three method calls each; a segment's
     plain posting matcher keeps each block's ids as a tuple, read here directly (five times
     faster on the long lists of common words). Segments with deletions (their matcher
-    filters) and other matchers use `all_ids()`.
-    """
+    filters) and other matchers step through with their methods."""
     for leaf, offset in reader.leaf_readers():
         if (field, text) not in leaf:
             continue
         m = leaf.postings(field, text)
-        if not all(hasattr(m, a) for a in ("_read_ids", "_next_block", "_ids", "_atend")):
-            yield from (offset + d for d in m.all_ids())
+        if not all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_next_block", "_ids", "_atend")):
+            pairs = []
+            while m.is_active():
+                pairs.append((offset + m.id(), m.weight()))
+                m.next()
+            if pairs:
+                ids, weights = zip(*pairs, strict=True)
+                yield ids, weights
             continue
         while m.is_active():
             m._read_ids()
-            yield from (offset + d for d in m._ids[m._i :])
+            m._read_weights()
+            start = m._i
+            yield [offset + d for d in m._ids[start:]], m._weights[start:]
             m._i = len(m._ids)
             m._next_block()
+
+
+def posting_ids(reader: Any, field: str, text: str) -> Iterator[int]:
+    """The document numbers of a term's postings, ascending."""
+    for docnums, _ in posting_blocks(reader, field, text):
+        yield from docnums
 
 
 def has(bits: int, index: int) -> bool:
@@ -105,8 +118,10 @@ class DocSets:
             bits = from_indexes(known, self.size)
         elif (field, text) in reader:
             doc_index = self.doc_index
-            ids = (doc_index[d] for d in posting_ids(reader, field, text))
-            bits = from_indexes((i for i in ids if i >= 0), self.size)
+            found: list[int] = []
+            for docnums, _ in posting_blocks(reader, field, text):
+                found.extend([i for i in [doc_index[d] for d in docnums] if i >= 0])
+            bits = from_indexes(found, self.size)
         self._terms[key] = bits
         if len(self._terms) > MAX_CACHED_TERMS:
             self._terms.popitem(last=False)
