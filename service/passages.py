@@ -47,8 +47,8 @@ COVERAGE_POWER = 2.0
 PARTIAL = 0.3  # weaker evidence (Group.partial) counts this much
 DEFINITION_CANDIDATES = 5  # passages per document checked for a definition
 PAGE_REST = 0.5  # a PDF page's other matching passages count this much beside its best one
-PAGE_CANDIDATES = 50
-MAX_CACHED_DOCUMENTS = 20_000  # passage numbers per document kept per snapshot (~2 MB at most)  # a PDF's best passages weighed for its best page
+PAGE_CANDIDATES = 50  # a PDF's best passages weighed for its best page
+MAX_CACHED_DOCUMENTS = 20_000  # passage numbers per document kept per snapshot (~2 MB at most)
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, as stage 1 uses them
 
 Passage = tuple[float, int]  # (score, docnum)
@@ -205,12 +205,18 @@ class PassageScorer:
             return sum(self._term(hit, t) for t in alt)
         return 0.0
 
+    def _together(self, hit: Hit, alt: Terms) -> float:
+        """Weaker evidence: every term of `alt` somewhere in the passage, in any order (the
+        parts of "bewonersgroep" in a passage about a "groep bewoners")."""
+        scores = [self._term(hit, t) for t in alt]
+        return sum(scores) if all(scores) else 0.0
+
     def score(self, hit: Hit) -> tuple[float, float]:
         """(score, covered share of the query's weight)."""
         per_group = [
             max(
                 [self._alternative(hit, alt) for alt in g.alternatives]
-                + [PARTIAL * self._alternative(hit, alt) for alt in g.partial]
+                + [PARTIAL * self._together(hit, alt) for alt in g.partial]
             )
             for g in self.groups
         ]

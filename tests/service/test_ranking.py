@@ -17,6 +17,11 @@ DOCS = {
     "ver-uit-elkaar.md": "Sociaal werk begint bij mensen. " + FILLER * 3 + "Het domein van de raad is breed.",
     "buurtkas.md": "Een buurtkas laat bewoners zelf beslissen over geld voor plannen in de straat. "
     + FILLER * 2,
+    # The parts of "bewonersgroep" written apart (and reversed) in the second passage only.
+    "moestuin.md": "## Ligging\n\nDe moestuin ligt achter de school. " + FILLER * 4 + "\n\n"
+    "## Wie doet het werk\n\nEen groep van tien bewoners onderhoudt sinds het voorjaar de moestuin. "
+    + FILLER
+    * 4,
 }
 
 
@@ -83,3 +88,12 @@ def test_a_note_without_its_own_url_is_served_as_plain_text(setup: tuple[TestCli
     assert hit["url"].endswith("/files/buurtkas.md")
     response = client.get("/files/buurtkas.md")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+
+
+def test_a_compounds_parts_written_apart_choose_the_passage(setup: tuple[TestClient, Path]) -> None:
+    """ "bewonersgroep" is answered by "een groep van tien bewoners": that passage is shown,
+    not the shorter one with only the other query word."""
+    client, _ = setup
+    data = client.get("/search", params={"q": "bewonersgroep moestuin"}).json()
+    result = next(r for r in data["results"] if r["title"] == "moestuin")
+    assert "groep van tien bewoners" in result["passages"][0]["snippet"]
