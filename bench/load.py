@@ -111,12 +111,24 @@ def private_mb(pid: int) -> float:
     return total / 1024
 
 
+def pss_mb(pid: int) -> float:
+    """The worker's proportional share: private pages plus its share of those it shares."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def worker_memory(proc: subprocess.Popen[bytes]) -> str:
-    """RSS and private memory of each uvicorn worker (the supervisor's children that hold the app)."""
+    """RSS, PSS and private memory of each uvicorn worker (the supervisor's children that hold the app)."""
     pids = [p for p in children(proc.pid) if rss_mb(p) > 40]  # not the tiny resource tracker
     rss = [round(rss_mb(p)) for p in pids]
+    pss = [round(pss_mb(p)) for p in pids]
     private = [round(private_mb(p)) for p in pids]
-    return f"RSS {rss} MB, of which private {private} MB (the rest: shared pages, mostly the mapped index)"
+    return (
+        f"RSS {rss} MB, PSS {pss} MB, of which private {private} MB "
+        "(the rest: shared pages, mostly the mapped index)"
+    )
 
 
 def wrk(url: str, paths: list[str], connections: int, seconds: int, settle: float = 1.0) -> dict[str, Any]:
