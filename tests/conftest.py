@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,16 @@ def tiny_build(
         workers=2,
     )
     return settings, build_index(settings)
+
+
+@pytest.fixture
+def own_build(tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path) -> IndexerSettings:
+    """A private copy of the tiny corpus, built: for tests that damage or delete the index."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(tiny_build[0].corpus_dir, corpus)
+    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "idx" / "index", workers=1)
+    build_index(settings)
+    return settings
 
 
 def _client_on(settings: IndexerSettings) -> Iterator[TestClient]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer import IndexerSettings, IndexReport, build_index
+from indexer import IndexerSettings, build_index
 from service import ServiceSettings, create_app
 
 from ..fixtures import damage
@@ -19,12 +18,8 @@ UNAVAILABLE = "De zoekindex is tijdelijk niet beschikbaar. Probeer het over een 
 
 
 @pytest.fixture
-def settings(tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path) -> IndexerSettings:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(tiny_build[0].corpus_dir, corpus)
-    fresh = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "idx" / "index", workers=1)
-    build_index(fresh)
-    return fresh
+def settings(own_build: IndexerSettings) -> IndexerSettings:
+    return own_build
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ build under a served snapshot.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from indexer import IndexerSettings, IndexReport, build_index
+from indexer import IndexerSettings
 from service.config import DEFAULT_SYNONYMS
 from service.reader import load_snapshot
 from service.search import SearchRequest, run_search
@@ -31,12 +30,8 @@ def mapped_files(folder: Path) -> set[str]:
 
 
 @pytest.fixture
-def build(tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path) -> Path:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(tiny_build[0].corpus_dir, corpus)
-    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "idx" / "index", workers=1)
-    build_index(settings)
-    return settings.index_dir.resolve()
+def build(own_build: IndexerSettings) -> Path:
+    return own_build.index_dir.resolve()
 
 
 @pytest.mark.skipif(not MAPS.exists(), reason="needs Linux's /proc")
