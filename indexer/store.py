@@ -400,12 +400,12 @@ class MappedStorage(FileStorage):  # type: ignore[misc]
     and read through this storage, so nothing of the index is copied but what a query reads.
     Mapped files stay readable after a prune deletes them, until the snapshot is closed.
 
-    Stored fields are the exception: they are read with plain file reads. A result page reads
-    a few dozen scattered records, and a mapping would make every page the kernel maps around
-    each read (64 kB of fault-around) count in the worker's RSS: at 100,000 passages the stored
-    column (61 MB) became resident in each worker within a minute of load, with plain reads the
-    page cache holds it once and a worker ends at 283 MB instead of 347 MB, at a cost of ~0.1 ms
-    a search (measured in `make bench PASSAGES=100000`).
+    Stored fields are the exception: they are read with one `pread` a record. A result page
+    reads a few dozen scattered records, and a mapping would make every page the kernel maps
+    around each read (64 kB of fault-around) count in the worker's RSS: at 100,000 passages the
+    stored column (61 MB) became resident in each worker within a minute of load. Read, the page
+    cache holds it once and a worker ends at 283 MB instead of 347 MB, with no measurable cost
+    a search (`make bench PASSAGES=100000`).
     """
 
     def open_file(self, name: str, **kwargs: Any) -> Any:
