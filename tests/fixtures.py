@@ -8,10 +8,14 @@ appear only in site chrome (menu, sidebar, footer), "conceptwoord" only in a dra
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
+
+from service.reader import load_snapshot
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -259,3 +263,13 @@ def word_posts(
             " ".join(rng.choice(SITE_WORDS) for _ in range(rng.randint(*words))) for _ in range(paragraphs)
         )
         (corpus / f"p{n}.md").write_text(f"---\ntitle: Bericht {n}\n---\n{body}\n", "utf-8")
+
+
+@contextmanager
+def opened(index_dir: Path) -> Iterator[Any]:
+    """The served snapshot of `index_dir`, as a worker loads it, closed when the block ends."""
+    snap = load_snapshot(index_dir)
+    try:
+        yield snap
+    finally:
+        snap.searcher.close()

@@ -12,9 +12,9 @@ from whoosh.query.compound import DefaultOr
 
 from indexer import IndexerSettings, IndexReport, build_index, update_index
 from service.docscores import DocScores, Part
-from service.reader import Snapshot, load_snapshot
+from service.reader import Snapshot
 
-from ..fixtures import word_posts
+from ..fixtures import opened, word_posts
 
 
 def whoosh_top(
@@ -60,14 +60,11 @@ def check_queries(snap: Snapshot, seed: int, n: int) -> None:
 
 
 def test_top_k_is_whooshs_on_the_corpus(corpus_build: tuple[IndexerSettings, IndexReport]) -> None:
-    snap = load_snapshot(corpus_build[0].index_dir)
-    try:
+    with opened(corpus_build[0].index_dir) as snap:
         check_queries(snap, seed=11, n=300)
         # A tiny cache evicts and reads again, with the same answers.
         snap.scores = DocScores(snap.searcher, snap.docsets.doc_index, snap.docnums, budget=50)
         check_queries(snap, seed=11, n=60)
-    finally:
-        snap.searcher.close()
 
 
 def test_top_k_is_whooshs_across_segments_and_deletions(tmp_path: Path) -> None:
@@ -76,17 +73,11 @@ def test_top_k_is_whooshs_across_segments_and_deletions(tmp_path: Path) -> None:
     word_posts(corpus, range(40), rng)
     settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1, writers=2)
     build_index(settings)
-    snap = load_snapshot(settings.index_dir)
-    try:
+    with opened(settings.index_dir) as snap:
         assert len(snap.searcher.reader().leaf_readers()) == 2  # a segment per writer
         check_queries(snap, seed=4, n=200)
-    finally:
-        snap.searcher.close()
     word_posts(corpus, [1, 20], rng)
     (corpus / "p2.md").unlink()
     update_index(settings)
-    snap = load_snapshot(settings.index_dir)
-    try:
+    with opened(settings.index_dir) as snap:
         check_queries(snap, seed=5, n=200)
-    finally:
-        snap.searcher.close()

@@ -14,9 +14,10 @@ import pytest
 
 from indexer import IndexerSettings
 from service.config import DEFAULT_SYNONYMS
-from service.reader import load_snapshot
 from service.search import SearchRequest, run_search
 from service.synonyms import Synonyms
+
+from ..fixtures import opened
 
 MAPS = Path("/proc/self/maps")
 
@@ -36,26 +37,20 @@ def build(own_build: IndexerSettings) -> Path:
 
 @pytest.mark.skipif(not MAPS.exists(), reason="needs Linux's /proc")
 def test_postings_are_mapped_and_stored_fields_are_not(build: Path) -> None:
-    snap = load_snapshot(build)
-    try:
+    with opened(build) as snap:
         page = run_search(snap, SearchRequest("fietsenwerkplaats"), Synonyms(DEFAULT_SYNONYMS))
         assert page["total"] == 1 and "<mark>" in page["results"][0]["passages"][0]["snippet"]
         mapped = mapped_files(build)
         assert any(name.endswith(".pst") for name in mapped), mapped
         assert any(name.endswith(".trm") for name in mapped), mapped
         assert not any(name.endswith("_stored.col") for name in mapped), mapped
-    finally:
-        snap.searcher.close()
 
 
 def test_a_served_snapshot_still_answers_with_snippets_after_its_files_are_deleted(build: Path) -> None:
-    snap = load_snapshot(build)
-    try:
+    with opened(build) as snap:
         for name in list(build.iterdir()):
             name.unlink()  # what a prune does to an old build that a worker still serves
         page = run_search(snap, SearchRequest("wijkteams"), Synonyms(DEFAULT_SYNONYMS))
         assert page["total"] >= 1
         snippets = [p["snippet"] for r in page["results"] for p in r["passages"]]
         assert any("<mark>" in s and "wijkteam" in s.lower() for s in snippets), snippets
-    finally:
-        snap.searcher.close()

@@ -10,9 +10,9 @@ from pathlib import Path
 from indexer import IndexerSettings, IndexReport, build_index, update_index
 from indexer.schema import PASSAGE_FIELDS
 from service import passages
-from service.reader import Snapshot, load_snapshot
+from service.reader import Snapshot
 
-from ..fixtures import word_posts
+from ..fixtures import opened, word_posts
 
 
 def reference(snap: Snapshot, terms: set[str], docnums: list[int]) -> dict[int, passages.Hit]:
@@ -51,11 +51,8 @@ def check_one_by_one(snap: Snapshot, term: str) -> None:
 
 
 def test_passage_postings_on_the_corpus(corpus_build: tuple[IndexerSettings, IndexReport]) -> None:
-    snap = load_snapshot(corpus_build[0].index_dir)
-    try:
+    with opened(corpus_build[0].index_dir) as snap:
         check(snap, seed=7, rounds=200)
-    finally:
-        snap.searcher.close()
 
 
 def test_passage_postings_across_segments_and_deletions(tmp_path: Path) -> None:
@@ -65,18 +62,12 @@ def test_passage_postings_across_segments_and_deletions(tmp_path: Path) -> None:
     word_posts(corpus, range(200), rng, paragraphs=6, words=(60, 60))
     settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1, writers=2)
     build_index(settings)
-    snap = load_snapshot(settings.index_dir)
-    try:
+    with opened(settings.index_dir) as snap:
         assert len(snap.searcher.reader().leaf_readers()) == 2  # a segment per writer
         check(snap, seed=6, rounds=150)
         check_one_by_one(snap, "gemeent")
-    finally:
-        snap.searcher.close()
     word_posts(corpus, [1, 30], rng, paragraphs=6, words=(60, 60))
     (corpus / "p2.md").unlink()
     update_index(settings)
-    snap = load_snapshot(settings.index_dir)
-    try:
+    with opened(settings.index_dir) as snap:
         check(snap, seed=8, rounds=150)
-    finally:
-        snap.searcher.close()
