@@ -209,7 +209,7 @@ def evaluate_all(configs: list[Config] | None = None) -> dict[str, dict[str, Any
             return {c.name: evaluate(c, queries, Path(tmp)) for c in configs or CONFIGS}
         finally:
             for key in [k for k in _builds if k[3] == Path(tmp)]:
-                _builds.pop(key).searcher.close()
+                _builds.pop(key).close()
 
 
 def main() -> int:

@@ -170,7 +170,7 @@ def bench_in_process(index: Path, plain_dir: Path, judged: list[str], generated:
     print(f"/suggest in process (n={len(samples)}): p50 {p50:.2f}  p95 {p95:.2f}  p99 {p99:.2f} ms")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process so far: {peak:.0f} MB")
-    snap.searcher.close()
+    snap.close()
 
 
 def main(passages: int, seed: int, workdir: Path, reuse_index: bool, http: bool, seconds: int) -> int:

@@ -356,13 +356,30 @@ def spelling_analyzer() -> DutchAnalyzer:
     return _base(None, decompound=False, stop=False)
 
 
-@lru_cache(maxsize=100_000)
+# Words whose terms were worked out when the index was built (`doctable`), folded word ->
+# terms: a worker then starts with what it would otherwise learn one new word at a time.
+_known: dict[str, tuple[str, ...]] = {}
+
+
+def know_words(words: dict[str, tuple[str, ...]]) -> None:
+    """Take `words` (folded word -> `word_terms`) as known, in place of those known before."""
+    global _known
+    _known = words
+
+
 def word_terms(word: str) -> tuple[str, ...]:
     """What the Dutch chain (index mode, as `default_analyzer`) makes of one word: its stem,
     then its compound parts' stems; () for a stopword. The same steps without the token
     pipeline's overhead, for snippets, which analyse every word of every passage they show
     (a test checks it against the chain)."""
     folded = _fold_cached(word.lower())
+    known = _known.get(folded)
+    return known if known is not None else folded_word_terms(folded)
+
+
+@lru_cache(maxsize=100_000)
+def folded_word_terms(folded: str) -> tuple[str, ...]:
+    """`word_terms` of a word already lowercased and folded."""
     if len(folded) > MAX_TOKEN_CHARS or len(folded) < 2 or folded in stopwords():
         return ()
     terms = [stem(folded)]

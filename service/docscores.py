@@ -5,7 +5,8 @@ Whoosh scores a query by walking a tree of matchers, a dozen Python method calls
 skipping rarely skips a block here, so a top-k search over a few thousand postings took most
 of a search's time at 100,000 passages. The score of one term in one document depends only on
 the snapshot (IDF, the document's field length, the average length), so each term's scores are
-computed once, straight from its posting blocks, and kept in a bounded LRU per snapshot; a
+computed once (at build time, into the build's term table, `indexer.doctable`; for a build
+without one, straight from its posting blocks) and kept in a bounded LRU per snapshot; a
 query adds the arrays of its terms and takes the top k. Same formula, same field lengths (the
 index's quantised ones), same tie order (lower document number first) as Whoosh's
 `searcher.search(q, limit=k)` over an `Or` of the terms; `tests/service/test_docscores.py`
@@ -20,9 +21,9 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-from .docsets import posting_blocks
+from indexer.doctable import SCORED, DocTable, Postings
 
-FIELD = "body"
+FIELD = SCORED
 # 12 bytes a posting (document index + score): at most ~12 MB per worker; at 10,000 documents
 # that keeps a few thousand terms of a few hundred documents each.
 MAX_CACHED_POSTINGS = 1_000_000
@@ -41,29 +42,15 @@ class DocScores:
         doc_index: Any,
         docnums: list[int],
         budget: int = MAX_CACHED_POSTINGS,
+        table: DocTable | None = None,
     ) -> None:
-        self.searcher = searcher
-        self.doc_index = doc_index  # docnum -> dense document index, -1 for passages
-        self.docnums = docnums  # dense document index -> docnum
+        self.postings = Postings(searcher, doc_index, docnums)
+        # The build's precomputed scores, when it has them: a term is one record read, not a
+        # pass over its postings (the same floats; `tests/service/test_docscores.py`).
+        self.table = table
         self.budget = budget
-        weighting = searcher.weighting
-        self.k1 = float(weighting.K1)
-        self.b = float(getattr(weighting, "_field_B", {}).get(FIELD, weighting.B))
-        self._norms: list[float] | None = None
         self._terms: OrderedDict[str, tuple[array[int], array[float]]] = OrderedDict()
         self._cached = 0
-
-    def _norm_table(self) -> list[float]:
-        """Per dense index: BM25's length normalisation K1 × (1 − B + B × length / average)."""
-        if self._norms is None:
-            reader = self.searcher.reader()
-            avgfl = self.searcher.avg_field_length(FIELD) or 1
-            k1, b = self.k1, self.b
-            # The expression as Whoosh's `scoring.bm25` groups it, so the floats are identical.
-            self._norms = [
-                k1 * ((1 - b) + b * reader.doc_field_length(d, FIELD, 1) / avgfl) for d in self.docnums
-            ]
-        return self._norms
 
     def term(self, text: str) -> tuple[array[int], array[float]]:
         """(dense indexes, scores) of the doc records with `text` in `body`, ascending."""
@@ -71,21 +58,7 @@ class DocScores:
         if cached is not None:
             self._terms.move_to_end(text)
             return cached
-        ids: array[int] = array("i")
-        scores: array[float] = array("d")
-        reader = self.searcher.reader()
-        if (FIELD, text) in reader:
-            norms = self._norm_table()
-            idf = self.searcher.idf(FIELD, text)
-            k1p = self.k1 + 1
-            doc_index = self.doc_index
-            for docnums, weights in posting_blocks(reader, FIELD, text):
-                # Comprehensions over whole blocks: twice as fast as a loop that appends.
-                pairs = [
-                    (i, tf) for i, tf in zip([doc_index[d] for d in docnums], weights, strict=True) if i >= 0
-                ]
-                ids.extend([i for i, _ in pairs])
-                scores.extend([idf * ((tf * k1p) / (tf + norms[i])) for i, tf in pairs])
+        ids, scores = self.table.scores(text) if self.table is not None else self.postings.scores(text)
         self._terms[text] = (ids, scores)
         self._cached += len(ids)
         while self._cached > self.budget and len(self._terms) > 1:

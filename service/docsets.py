@@ -3,7 +3,8 @@
 Documents are numbered densely (0 … N-1, in index order) and a set of them is a Python int
 whose bit i stands for document i: union, intersection and counting are single C operations
 over N/8 bytes (1.25 KB at 10,000 documents), so coverage, totals and facets need no scoring
-and no stored fields. A term's set is read once from the postings of a doc-record field and
+and no stored fields. A term's set is read once from the build's term table
+(`indexer.doctable`; from the postings of a doc-record field for a build without one) and
 kept in a bounded LRU per index snapshot; facet values' sets are built with the snapshot.
 """
 
@@ -14,16 +15,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from indexer.doctable import FIELDS as TABLE_FIELDS
+from indexer.doctable import DocTable, Postings, from_indexes, posting_blocks
 from indexer.text import fold
 
+__all__ = ["from_indexes", "posting_blocks"]  # for the modules that build sets
+
 MAX_CACHED_TERMS = 4096  # at 10,000 documents at most ~5 MB of bitsets per worker
-
-
-def from_indexes(indexes: Iterable[int], size: int) -> int:
-    raw = bytearray((size + 7) // 8)
-    for i in indexes:
-        raw[i >> 3] |= 1 << (i & 7)
-    return int.from_bytes(raw, "little")
 
 
 def members(bits: int) -> Iterator[int]:
@@ -34,35 +32,6 @@ def members(bits: int) -> Iterator[int]:
             low = byte & -byte
             yield byte_no * 8 + low.bit_length() - 1
             byte ^= low
-
-
-def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """A term's postings as (document numbers, weights), a block at a time where Whoosh allows.
-
-    Whoosh's `all_ids()` steps through postings with three method calls each; a segment's
-    plain posting matcher keeps each block's ids as a tuple, read here directly (five times
-    faster on the long lists of common words). Segments with deletions (their matcher
-    filters) and other matchers step through with their methods."""
-    for leaf, offset in reader.leaf_readers():
-        if (field, text) not in leaf:
-            continue
-        m = leaf.postings(field, text)
-        if not all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_next_block", "_ids", "_atend")):
-            pairs = []
-            while m.is_active():
-                pairs.append((offset + m.id(), m.weight()))
-                m.next()
-            if pairs:
-                ids, weights = zip(*pairs, strict=True)
-                yield ids, weights
-            continue
-        while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            start = m._i
-            yield [offset + d for d in m._ids[start:]], m._weights[start:]
-            m._i = len(m._ids)
-            m._next_block()
 
 
 def posting_ids(reader: Any, field: str, text: str) -> Iterator[int]:
@@ -89,6 +58,7 @@ class DocSets:
         doc_index: Any,
         size: int,
         indexes_of: Callable[[str, str], Sequence[int] | None] | None = None,
+        table: DocTable | None = None,
     ) -> None:
         self.searcher = searcher
         self.doc_index = doc_index  # docnum -> dense document index (doc records only), -1 else
@@ -96,6 +66,9 @@ class DocSets:
         # A term's dense document indexes where another per-snapshot table already has them
         # (stage 1's scores read the same postings), or None: the postings are read here.
         self.indexes_of = indexes_of
+        # The build's term table (`indexer.doctable`): a term's set is one record read.
+        self.table = table
+        self._postings = Postings(searcher, doc_index, [])
         self.all = (1 << size) - 1
         self._terms: OrderedDict[tuple[str, str], int] = OrderedDict()
         self.facets: dict[str, dict[str, int]] = {}  # counted facet -> key -> bitset
@@ -111,17 +84,12 @@ class DocSets:
         if bits is not None:
             self._terms.move_to_end(key)
             return bits
-        bits = 0
-        reader = self.searcher.reader()
-        known = self.indexes_of(field, text) if self.indexes_of else None
-        if known is not None:
+        if self.table is not None and field in TABLE_FIELDS:
+            bits = self.table.bits(field, text)
+        elif (known := self.indexes_of(field, text) if self.indexes_of else None) is not None:
             bits = from_indexes(known, self.size)
-        elif (field, text) in reader:
-            doc_index = self.doc_index
-            found: list[int] = []
-            for docnums, _ in posting_blocks(reader, field, text):
-                found.extend([i for i in [doc_index[d] for d in docnums] if i >= 0])
-            bits = from_indexes(found, self.size)
+        else:
+            bits = from_indexes(self._postings.indexes(field, text), self.size)
         self._terms[key] = bits
         if len(self._terms) > MAX_CACHED_TERMS:
             self._terms.popitem(last=False)

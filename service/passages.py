@@ -69,6 +69,9 @@ def passage_numbers(snap: Snapshot, docs: list[DocInfo]) -> dict[int, str]:
     cache = snap.records
     out: dict[int, str] = {}
     for doc in docs:
+        if snap.table is not None:
+            out.update(dict.fromkeys(snap.table.records(doc.id), doc.id))
+            continue
         numbers = cache.get(doc.id)
         if numbers is None:
             found = ("doc_id", doc.id) in reader

@@ -20,7 +20,6 @@ import logging
 import os
 import threading
 import time
-from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from indexer import analysis
+from indexer.doctable import DocTable, dense_index
 from indexer.errors import IndexerError
 from indexer.store import check_files, open_index, probe, probe_sample, read_build_info, written_documents
 
@@ -86,6 +87,13 @@ class Snapshot:
     columns: dict[str, Any] = field(default_factory=dict)
     # Document id -> its records' docnums (doc record and passages), read once from the postings.
     records: OrderedDict[str, tuple[int, ...]] = field(default_factory=OrderedDict)
+    table: Any = None  # indexer.doctable.DocTable, when the build has one that fits
+
+    def close(self) -> None:
+        """Close the searcher and the term table (the files stay open until then)."""
+        self.searcher.close()
+        if self.table is not None:
+            self.table.close()
 
     def column(self, name: str) -> Any:
         """A sortable field's values by document number, read without stored fields."""
@@ -151,16 +159,24 @@ def load_snapshot(index_dir: Path) -> Snapshot:
     searcher = ix.searcher()
     snap = Snapshot(path, ix, searcher, info)
     reader = searcher.reader()
-    doc_index = array("i", [-1]) * reader.doc_count_all()
-    for docnum in sorted(searcher.document_numbers(record="doc")):
+    doc_index, snap.docnums = dense_index(searcher)
+    for i, docnum in enumerate(snap.docnums):
         doc = _doc_info(searcher.stored_fields(docnum))
-        doc_index[docnum] = len(snap.order)
-        snap.index_of[doc.id] = len(snap.order)
+        snap.index_of[doc.id] = i
         snap.docs[doc.id] = doc
         snap.order.append(doc)
-        snap.docnums.append(docnum)
-    scores = snap.scores = DocScores(searcher, doc_index, snap.docnums)
-    sets = snap.docsets = DocSets(searcher, doc_index, len(snap.order), scores.indexes_of)
+    try:
+        table = snap.table = DocTable.open(path, snap.docnums)
+    except IndexerError as exc:
+        # Searches work from the postings without it, only slower; check_files reports the damage.
+        log.warning("%s; searching without it", exc)
+        table = None
+    if table is None:
+        log.info("index %s has no term table that fits it: terms are read from the postings", path)
+    else:
+        analysis.know_words(table.words())
+    scores = snap.scores = DocScores(searcher, doc_index, snap.docnums, table=table)
+    sets = snap.docsets = DocSets(searcher, doc_index, len(snap.order), scores.indexes_of, table)
     docs = list(enumerate(snap.order))
     sets.add_facet_values("type", ((i, d.kind) for i, d in docs))
     sets.add_facet_values("year", ((i, d.year) for i, d in docs if d.year))
@@ -308,13 +324,13 @@ class IndexHandle:
         sample = probe_sample(written_documents(fresh.info))
         problem = verify_snapshot(fresh, sample)
         if problem and self._snapshot is not None:
-            fresh.searcher.close()
+            fresh.close()
             self._reject(target, problem)
             return
         old, self._snapshot, self._sample = self._snapshot, fresh, sample
         self._damage, self._rejected, self._failure, self._broken = problem, None, None, None
         if old is not None:
-            old.searcher.close()
+            old.close()
         log.info("index reloaded from %s", fresh.path)
         if self.on_reload is not None:
             self.on_reload()
@@ -393,4 +409,4 @@ class IndexHandle:
     def close(self) -> None:
         with self._lock:
             if self._snapshot is not None:
-                self._snapshot.searcher.close()
+                self._snapshot.close()

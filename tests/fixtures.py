@@ -272,4 +272,4 @@ def opened(index_dir: Path) -> Iterator[Any]:
     try:
         yield snap
     finally:
-        snap.searcher.close()
+        snap.close()

@@ -50,4 +50,4 @@ def test_every_target_is_a_document_or_pdf_page_of_the_index(queries: list[dict[
         try:
             assert unknown_targets(queries, snap) == []
         finally:
-            snap.searcher.close()
+            snap.close()

@@ -1,0 +1,324 @@
+"""The doc records' term table: per term, which documents have it and its BM25F score there.
+
+A search needs, for each of its words, the set of documents that hold it (coverage, totals,
+facets) and, for stage 1, the word's BM25F score in each of them. Worked out from Whoosh's
+postings, that is a decode and a Python step per posting: at 100,000 passages most of the
+time of a query whose words a worker had not seen yet. Both depend on the build alone (its
+documents, field lengths, IDF), so a build works them out once for every term of the doc
+records' fields and writes them beside the segments (`TABLE_FILE`, a Whoosh hash file). A
+search then reads one record a term: dense document indexes (`int32`), for `body` followed by
+the scores (`float64`, the very floats Whoosh's BM25F gives), and for a word in many documents
+also the document bitset.
+
+Documents are numbered densely in docnum order of their live doc records (`doc_numbers`), the
+order the service numbers them in. The table records how many there are and a checksum of
+their docnums, and `DocTable.open` refuses a table that does not fit the index it is opened
+with; the service then works from the postings as before.
+
+The table is read with `pread`, not mapped, for the reason `store.PositionalFile` gives: a
+worker reads a few scattered records a query, and mapped pages would count in its RSS.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import zlib
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from whoosh.filedb.filetables import HashReader, HashWriter
+from whoosh.filedb.structfile import StructFile
+
+from . import analysis
+from .errors import IndexStoreError
+from .store import PositionalFile, check_files, open_reader, read_build_info
+
+TABLE_FILE = "doctable.hsh"
+WORDS_KEY = b"words"
+# Words whose analysis a table carries: a worker keeps them all (~250 bytes a word).
+MAX_WORDS = 100_000
+TABLE_VERSION = 1
+FIELDS = ("body", "title", "headings")  # the fields of doc records a search asks about
+SCORED = "body"  # the field stage 1 ranks documents by
+# A word in more than 1/32 of the documents also gets its bitset (N/8 bytes, smaller than its
+# 4 bytes a document then): built from indexes, it would cost a Python step per document.
+BITS_SHARE = 32
+
+
+def doc_numbers(searcher: Any) -> list[int]:
+    """The docnums of the live doc records, ascending: dense document index -> docnum."""
+    return sorted(searcher.document_numbers(record="doc"))
+
+
+def docnums_digest(docnums: Sequence[int]) -> int:
+    return zlib.crc32(array("i", docnums).tobytes())
+
+
+def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """A term's postings as (document numbers, weights), a block at a time where Whoosh allows.
+
+    Whoosh's `all_ids()` steps through postings with three method calls each; a segment's
+    plain posting matcher keeps each block's ids as a tuple, read here directly (five times
+    faster on the long lists of common words). Segments with deletions (their matcher
+    filters) and other matchers step through with their methods."""
+    for leaf, offset in reader.leaf_readers():
+        if (field, text) not in leaf:
+            continue
+        m = leaf.postings(field, text)
+        if not all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_next_block", "_ids", "_atend")):
+            pairs = []
+            while m.is_active():
+                pairs.append((offset + m.id(), m.weight()))
+                m.next()
+            if pairs:
+                ids, weights = zip(*pairs, strict=True)
+                yield ids, weights
+            continue
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            start = m._i
+            yield [offset + d for d in m._ids[start:]], m._weights[start:]
+            m._i = len(m._ids)
+            m._next_block()
+
+
+def from_indexes(indexes: Iterable[int], size: int) -> int:
+    """A bitset (bit i = document i) of dense document indexes."""
+    raw = bytearray((size + 7) // 8)
+    for i in indexes:
+        raw[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(raw, "little")
+
+
+class Postings:
+    """A term's documents and BM25F scores worked out from the postings of one searcher."""
+
+    def __init__(self, searcher: Any, doc_index: Sequence[int], docnums: Sequence[int]) -> None:
+        self.searcher = searcher
+        self.doc_index = doc_index  # docnum -> dense document index, -1 for passages
+        self.docnums = docnums  # dense document index -> docnum
+        weighting = searcher.weighting
+        self.k1 = float(weighting.K1)
+        self.b = float(getattr(weighting, "_field_B", {}).get(SCORED, weighting.B))
+        self._norms: list[float] | None = None
+
+    def _norm_table(self) -> list[float]:
+        """Per dense index: BM25's length normalisation K1 × (1 − B + B × length / average)."""
+        if self._norms is None:
+            reader = self.searcher.reader()
+            avgfl = self.searcher.avg_field_length(SCORED) or 1
+            k1, b = self.k1, self.b
+            # The expression as Whoosh's `scoring.bm25` groups it, so the floats are identical.
+            self._norms = [
+                k1 * ((1 - b) + b * reader.doc_field_length(d, SCORED, 1) / avgfl) for d in self.docnums
+            ]
+        return self._norms
+
+    def indexes(self, field: str, text: str) -> array[int]:
+        """The dense indexes of the doc records with `text` in `field`, ascending."""
+        found: array[int] = array("i")
+        reader = self.searcher.reader()
+        if (field, text) in reader:
+            doc_index = self.doc_index
+            for docnums, _ in posting_blocks(reader, field, text):
+                found.extend([i for i in [doc_index[d] for d in docnums] if i >= 0])
+        return found
+
+    def scores(self, text: str) -> tuple[array[int], array[float]]:
+        """(dense indexes, BM25F scores) of the doc records with `text` in `body`, ascending."""
+        ids: array[int] = array("i")
+        scores: array[float] = array("d")
+        reader = self.searcher.reader()
+        if (SCORED, text) in reader:
+            norms = self._norm_table()
+            idf = self.searcher.idf(SCORED, text)
+            k1p = self.k1 + 1
+            doc_index = self.doc_index
+            for docnums, weights in posting_blocks(reader, SCORED, text):
+                # Comprehensions over whole blocks: twice as fast as a loop that appends.
+                block = [doc_index[d] for d in docnums]
+                if -1 in block:  # not a doc record (`body` is theirs only, but be sure)
+                    kept = [(i, tf) for i, tf in zip(block, weights, strict=True) if i >= 0]
+                    block, weights = [i for i, _ in kept], [tf for _, tf in kept]
+                ids.extend(block)
+                scores.extend(
+                    [idf * ((tf * k1p) / (tf + norms[i])) for i, tf in zip(block, weights, strict=True)]
+                )
+        return ids, scores
+
+
+def dense_index(searcher: Any) -> tuple[array[int], list[int]]:
+    """(docnum -> dense index or -1, dense index -> docnum) of a searcher's doc records."""
+    docnums = doc_numbers(searcher)
+    doc_index = array("i", [-1]) * searcher.reader().doc_count_all()
+    for i, docnum in enumerate(docnums):
+        doc_index[docnum] = i
+    return doc_index, docnums
+
+
+def _key(kind: str, field: str, text: str) -> bytes:
+    return f"{kind}\x00{field}\x00{text}".encode()
+
+
+def write_table(build_dir: Path) -> int:
+    """Write the term table of a committed build; returns the number of terms in it."""
+    ix = open_reader(build_dir)
+    path = build_dir / TABLE_FILE
+    terms = 0
+    try:
+        with ix.searcher() as searcher:
+            doc_index, docnums = dense_index(searcher)
+            size = len(docnums)
+            postings = Postings(searcher, doc_index, docnums)
+            reader = searcher.reader()
+            # The hash writer owns the file and closes it.
+            writer = HashWriter(StructFile(open(path, "wb")))  # noqa: SIM115
+            try:
+                for field in FIELDS:
+                    if field not in searcher.schema:
+                        continue
+                    for text in reader.field_terms(field):
+                        if field == SCORED:
+                            ids, scores = postings.scores(text)
+                            value = ids.tobytes() + scores.tobytes()
+                        else:
+                            ids = postings.indexes(field, text)
+                            value = ids.tobytes()
+                        if not ids:
+                            continue  # only deleted records have it
+                        writer.add(_key("i", field, text), value)
+                        if len(ids) * BITS_SHARE > size:
+                            bits = from_indexes(ids, size).to_bytes((size + 7) // 8, "little")
+                            writer.add(_key("b", field, text), bits)
+                        terms += 1
+                _add_records(writer, reader)
+                writer.add(WORDS_KEY, marshal.dumps(_word_table(reader)))
+                writer.extras = {
+                    "version": TABLE_VERSION,
+                    "documents": size,
+                    "docnums": docnums_digest(docnums),
+                    "byteorder": sys.byteorder,
+                    "fields": list(FIELDS),
+                }
+            finally:
+                writer.close()
+    except OSError as exc:
+        raise IndexStoreError(f"cannot write the term table {path}: {exc}") from exc
+    finally:
+        ix.close()
+    return terms
+
+
+def _add_records(writer: Any, reader: Any) -> None:
+    """Per document id: the docnums of its records (its doc record and passages)."""
+    if not reader.doc_count_all() or not reader.has_column("doc_id"):
+        return
+    column = reader.column_reader("doc_id")
+    records: dict[str, array[int]] = {}
+    for docnum in reader.all_doc_ids():
+        records.setdefault(column[docnum], array("i")).append(docnum)
+    for doc_id, docnums in records.items():
+        writer.add(_key("r", "doc_id", doc_id), docnums.tobytes())
+
+
+def _word_table(reader: Any) -> dict[str, tuple[str, ...]]:
+    """The index's words (the `spell` field: folded surface words) -> their `word_terms`;
+    of a vocabulary larger than MAX_WORDS, the commonest."""
+    if "spell" not in reader.schema:
+        return {}
+    words = list(reader.field_terms("spell"))
+    if len(words) > MAX_WORDS:
+        counted = sorted(((-ti.doc_frequency(), w) for w, ti in reader.iter_field("spell")))
+        words = [w.decode() if isinstance(w, bytes) else w for _, w in counted[:MAX_WORDS]]
+    return {w: analysis.folded_word_terms(w) for w in words}
+
+
+class DocTable:
+    """A build's term table, opened for the dense numbering `docnums` of the same build."""
+
+    def __init__(self, hashes: Any, size: int) -> None:
+        self._hashes = hashes
+        self.size = size
+
+    @classmethod
+    def open(cls, build_dir: Path, docnums: Sequence[int]) -> DocTable | None:
+        """The table, or None when the build has none (written before tables were) or it does
+        not fit these documents; raises IndexStoreError when it is damaged or unreadable."""
+        path = build_dir / TABLE_FILE
+        recorded = (read_build_info(build_dir).get("files") or {}).get(TABLE_FILE)
+        if recorded is None:
+            return None  # not written with this build
+        # Damage inside the table would give wrong answers, not errors: its checksum decides.
+        problem = check_files(build_dir, {"files": {TABLE_FILE: recorded}})
+        if problem:
+            raise IndexStoreError(f"build {build_dir.name}: {problem}")
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 (the table's reader owns it until `close`)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise IndexStoreError(f"cannot open the term table {path}: {exc}") from exc
+        try:
+            hashes = HashReader(PositionalFile(fh, name=TABLE_FILE), os.fstat(fh.fileno()).st_size)
+        except Exception as exc:  # a damaged table fails in the reader's header parsing
+            fh.close()
+            raise IndexStoreError(f"the term table {path} is unreadable: {exc}") from exc
+        extras = hashes.extras if isinstance(hashes.extras, dict) else {}
+        fits = (
+            extras.get("version") == TABLE_VERSION
+            and extras.get("documents") == len(docnums)
+            and extras.get("docnums") == docnums_digest(docnums)
+            and extras.get("byteorder") == sys.byteorder
+            and extras.get("fields") == list(FIELDS)
+        )
+        if not fits:
+            hashes.close()
+            return None
+        return cls(hashes, len(docnums))
+
+    def indexes(self, field: str, text: str) -> array[int]:
+        ids: array[int] = array("i")
+        value = self._hashes.get(_key("i", field, text))
+        if value is not None:
+            ids.frombytes(value[: len(value) // 3] if field == SCORED else value)
+        return ids
+
+    def scores(self, text: str) -> tuple[array[int], array[float]]:
+        ids: array[int] = array("i")
+        scores: array[float] = array("d")
+        value = self._hashes.get(_key("i", SCORED, text))
+        if value is not None:
+            cut = len(value) // 3  # 4 bytes of index and 8 of score a document
+            ids.frombytes(value[:cut])
+            scores.frombytes(value[cut:])
+        return ids, scores
+
+    def records(self, doc_id: str) -> tuple[int, ...]:
+        """The docnums of a document's records, ascending; () for an unknown id."""
+        ids: array[int] = array("i")
+        value = self._hashes.get(_key("r", "doc_id", doc_id))
+        if value is not None:
+            ids.frombytes(value)
+        return tuple(ids)
+
+    def words(self) -> dict[str, tuple[str, ...]]:
+        """Folded word -> its `analysis.word_terms`, for the index's commonest words."""
+        value = self._hashes.get(WORDS_KEY)
+        words = marshal.loads(value) if value is not None else {}
+        return words if isinstance(words, dict) else {}
+
+    def bits(self, field: str, text: str) -> int:
+        """The documents with `text` in `field` as a bitset."""
+        value = self._hashes.get(_key("b", field, text))
+        if value is not None:
+            return int.from_bytes(value, "little")
+        return from_indexes(self.indexes(field, text), self.size)
+
+    def close(self) -> None:
+        if not self._hashes.is_closed:
+            self._hashes.close()
