@@ -23,8 +23,9 @@ from typing import Any
 
 from . import docsets
 from .candidates import stage1
+from .feedback import add_feedback
 from .highlight import WORD, Marks, word_terms
-from .passages import best_passages, result_passages
+from .passages import _scored, best_passages, passage_numbers, result_passages
 from .plan import DEFAULT_RANKING, PARTIAL, Plan, Ranking, SearchRequest, group_set, make_plan
 from .query import parse_query
 from .reader import DocInfo, Snapshot
@@ -51,6 +52,7 @@ def rerank(
     hits: list[tuple[float, int]],
     ranking: Ranking,
     passages: dict[int, float] | None = None,
+    windows: dict[int, float] | None = None,
 ) -> list[tuple[float, int]]:
     weights = plan.weights
     total = sum(weights) or 1.0
@@ -76,7 +78,10 @@ def rerank(
                 title += w
             if docsets.has(h, i):
                 heading += w
-        factor = (covered / total) ** ranking.coverage_power
+        share = covered / total
+        if windows is not None:
+            share = (1 - ranking.window_mix) * share + ranking.window_mix * windows.get(i, 0.0)
+        factor = share**ranking.coverage_power
         bonus = 1 + ranking.title_bonus * title / total + ranking.heading_bonus * heading / total
         if title >= total and is_title(snap.order[i].title, terms):
             bonus *= EXACT_TITLE  # the visitor typed this document's title
@@ -157,6 +162,19 @@ def run_search(
             limit = max(ranking.candidates, start + req.per_page)
             hits = stage1(snap, plan, allowed, limit, start + req.per_page, ranking)
             ordered = rerank(snap, plan, hits, ranking)
+            if ranking.feedback_docs:
+                hits = add_feedback(snap, plan, hits, ordered, ranking)
+                ordered = rerank(snap, plan, hits, ranking)
+            windows = None
+            content = [g for g, w in zip(plan.groups, plan.weights, strict=True) if w and not g.phrase]
+            if ranking.window_mix and len(content) >= ranking.window_min_words:
+                depth = max(ranking.window_depth, start + req.per_page)
+                pool = [snap.order[i] for _, i in ordered[:depth]]
+                scored = _scored(snap, plan.groups, plan.weights, passage_numbers(snap, pool))
+                windows = {snap.index_of[d]: max(c for _, c, _ in rows) for d, rows in scored.items()}
+                bm = {i: s for s, i in hits}
+                head = rerank(snap, plan, [(bm[i], i) for _, i in ordered[:depth]], ranking, None, windows)
+                ordered = head + ordered[depth:]
         chosen = ordered[start : start + req.per_page]
         page = [snap.order[i] for _, i in chosen]
         found = best_passages(snap, plan.groups, plan.weights, page, parsed.definition)
@@ -167,7 +185,7 @@ def run_search(
             # first, which need not hold the single best passage).
             best = {snap.index_of[d]: max(s for s, _ in rows) for d, rows in found.items() if rows}
             scores = {i: s for s, i in hits}
-            chosen = rerank(snap, plan, [(scores[i], i) for _, i in chosen], ranking, best)
+            chosen = rerank(snap, plan, [(scores[i], i) for _, i in chosen], ranking, best, windows)
             page = [snap.order[i] for _, i in chosen]
         marks = Marks.from_groups(plan.groups)
         response["results"] = [
