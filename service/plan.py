@@ -57,20 +57,6 @@ class Ranking:
     common_min_docs: int = 1000
     # A group's weight is its IDF × its specificity in Dutch at large (`specificity`); 0 = IDF only.
     specificity_slope: float = 0.7
-    # Pseudo-relevance feedback (`feedback`): for queries of at least `feedback_min_words`
-    # content words, the `feedback_terms` best words of the first `feedback_docs` documents add
-    # `feedback_weight` × their BM25F (the best word; the others in proportion). 0 docs = off.
-    feedback_docs: int = 0
-    feedback_terms: int = 10
-    feedback_weight: float = 0.3
-    feedback_min_words: int = 3
-    feedback_max_share: float = 0.5
-    feedback_passages: int = 0  # learn from each feedback document's best passages (0 = all text)
-    feedback_min_coverage: float = 0.0
-    feedback_lca: bool = False
-    window_mix: float = 0.0
-    window_min_words: int = 3
-    window_depth: int = 0
 
 
 DEFAULT_RANKING = Ranking()

@@ -23,9 +23,8 @@ from typing import Any
 
 from . import docsets
 from .candidates import stage1
-from .feedback import add_feedback
 from .highlight import WORD, Marks, word_terms
-from .passages import _scored, best_passages, passage_numbers, result_passages
+from .passages import best_passages, result_passages
 from .plan import DEFAULT_RANKING, PARTIAL, Plan, Ranking, SearchRequest, group_set, make_plan
 from .query import parse_query
 from .reader import DocInfo, Snapshot
@@ -52,7 +51,6 @@ def rerank(
     hits: list[tuple[float, int]],
     ranking: Ranking,
     passages: dict[int, float] | None = None,
-    windows: dict[int, float] | None = None,
 ) -> list[tuple[float, int]]:
     weights = plan.weights
     total = sum(weights) or 1.0
@@ -78,10 +76,7 @@ def rerank(
                 title += w
             if docsets.has(h, i):
                 heading += w
-        share = covered / total
-        if windows is not None:
-            share = (1 - ranking.window_mix) * share + ranking.window_mix * windows.get(i, 0.0)
-        factor = share**ranking.coverage_power
+        factor = (covered / total) ** ranking.coverage_power
         bonus = 1 + ranking.title_bonus * title / total + ranking.heading_bonus * heading / total
         if title >= total and is_title(snap.order[i].title, terms):
             bonus *= EXACT_TITLE  # the visitor typed this document's title
@@ -162,19 +157,6 @@ def run_search(
             limit = max(ranking.candidates, start + req.per_page)
             hits = stage1(snap, plan, allowed, limit, start + req.per_page, ranking)
             ordered = rerank(snap, plan, hits, ranking)
-            if ranking.feedback_docs:
-                hits = add_feedback(snap, plan, hits, ordered, ranking)
-                ordered = rerank(snap, plan, hits, ranking)
-            windows = None
-            content = [g for g, w in zip(plan.groups, plan.weights, strict=True) if w and not g.phrase]
-            if ranking.window_mix and len(content) >= ranking.window_min_words:
-                depth = max(ranking.window_depth, start + req.per_page)
-                pool = [snap.order[i] for _, i in ordered[:depth]]
-                scored = _scored(snap, plan.groups, plan.weights, passage_numbers(snap, pool))
-                windows = {snap.index_of[d]: max(c for _, c, _ in rows) for d, rows in scored.items()}
-                bm = {i: s for s, i in hits}
-                head = rerank(snap, plan, [(bm[i], i) for _, i in ordered[:depth]], ranking, None, windows)
-                ordered = head + ordered[depth:]
         chosen = ordered[start : start + req.per_page]
         page = [snap.order[i] for _, i in chosen]
         found = best_passages(snap, plan.groups, plan.weights, page, parsed.definition)
@@ -185,7 +167,7 @@ def run_search(
             # first, which need not hold the single best passage).
             best = {snap.index_of[d]: max(s for s, _ in rows) for d, rows in found.items() if rows}
             scores = {i: s for s, i in hits}
-            chosen = rerank(snap, plan, [(scores[i], i) for _, i in chosen], ranking, best, windows)
+            chosen = rerank(snap, plan, [(scores[i], i) for _, i in chosen], ranking, best)
             page = [snap.order[i] for _, i in chosen]
         marks = Marks.from_groups(plan.groups)
         response["results"] = [
