@@ -367,6 +367,7 @@ def know_words(words: dict[str, tuple[str, ...]]) -> None:
     _known = words
 
 
+@lru_cache(maxsize=100_000)
 def word_terms(word: str) -> tuple[str, ...]:
     """What the Dutch chain (index mode, as `default_analyzer`) makes of one word: its stem,
     then its compound parts' stems; () for a stopword. The same steps without the token

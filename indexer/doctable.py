@@ -30,12 +30,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from whoosh.filedb.filetables import HashReader, HashWriter
-from whoosh.filedb.structfile import StructFile
+from whoosh.filedb.filetables import HashReader
 
-from . import analysis
 from .errors import IndexStoreError
-from .store import PositionalFile, check_files, open_reader, read_build_info
+from .store import PositionalFile, check_files, read_build_info
 
 TABLE_FILE = "doctable.hsh"
 WORDS_KEY = b"words"
@@ -59,32 +57,36 @@ def docnums_digest(docnums: Sequence[int]) -> int:
 
 
 def posting_blocks(reader: Any, field: str, text: str) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """A term's postings as (document numbers, weights), a block at a time where Whoosh allows.
+    """A term's postings as (document numbers, weights), a block at a time where Whoosh allows."""
+    for leaf, offset in reader.leaf_readers():
+        if (field, text) in leaf:
+            yield from matcher_blocks(leaf.postings(field, text), offset)
+
+
+def matcher_blocks(m: Any, offset: int = 0) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """One segment's postings of a term (its matcher `m`), as (document numbers + `offset`,
+    weights) a block at a time.
 
     Whoosh's `all_ids()` steps through postings with three method calls each; a segment's
     plain posting matcher keeps each block's ids as a tuple, read here directly (five times
     faster on the long lists of common words). Segments with deletions (their matcher
     filters) and other matchers step through with their methods."""
-    for leaf, offset in reader.leaf_readers():
-        if (field, text) not in leaf:
-            continue
-        m = leaf.postings(field, text)
-        if not all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_next_block", "_ids", "_atend")):
-            pairs = []
-            while m.is_active():
-                pairs.append((offset + m.id(), m.weight()))
-                m.next()
-            if pairs:
-                ids, weights = zip(*pairs, strict=True)
-                yield ids, weights
-            continue
+    if not all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_next_block", "_ids", "_atend")):
+        pairs = []
         while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            start = m._i
-            yield [offset + d for d in m._ids[start:]], m._weights[start:]
-            m._i = len(m._ids)
-            m._next_block()
+            pairs.append((offset + m.id(), m.weight()))
+            m.next()
+        if pairs:
+            ids, weights = zip(*pairs, strict=True)
+            yield ids, weights
+        return
+    while m.is_active():
+        m._read_ids()
+        m._read_weights()
+        start = m._i
+        yield [offset + d for d in m._ids[start:]], m._weights[start:]
+        m._i = len(m._ids)
+        m._next_block()
 
 
 def from_indexes(indexes: Iterable[int], size: int) -> int:
@@ -131,24 +133,31 @@ class Postings:
 
     def scores(self, text: str) -> tuple[array[int], array[float]]:
         """(dense indexes, BM25F scores) of the doc records with `text` in `body`, ascending."""
+        reader = self.searcher.reader()
+        if (SCORED, text) not in reader:
+            return array("i"), array("d")
+        return self.scores_of(text, posting_blocks(reader, SCORED, text))
+
+    def scores_of(
+        self, text: str, blocks: Iterable[tuple[Sequence[int], Sequence[float]]]
+    ) -> tuple[array[int], array[float]]:
+        """(dense indexes, BM25F scores) from the posting `blocks` of `text` in `body`."""
         ids: array[int] = array("i")
         scores: array[float] = array("d")
-        reader = self.searcher.reader()
-        if (SCORED, text) in reader:
-            norms = self._norm_table()
-            idf = self.searcher.idf(SCORED, text)
-            k1p = self.k1 + 1
-            doc_index = self.doc_index
-            for docnums, weights in posting_blocks(reader, SCORED, text):
-                # Comprehensions over whole blocks: twice as fast as a loop that appends.
-                block = [doc_index[d] for d in docnums]
-                if -1 in block:  # not a doc record (`body` is theirs only, but be sure)
-                    kept = [(i, tf) for i, tf in zip(block, weights, strict=True) if i >= 0]
-                    block, weights = [i for i, _ in kept], [tf for _, tf in kept]
-                ids.extend(block)
-                scores.extend(
-                    [idf * ((tf * k1p) / (tf + norms[i])) for i, tf in zip(block, weights, strict=True)]
-                )
+        norms = self._norm_table()
+        idf = self.searcher.idf(SCORED, text)
+        k1p = self.k1 + 1
+        doc_index = self.doc_index
+        for docnums, weights in blocks:
+            # Comprehensions over whole blocks: twice as fast as a loop that appends.
+            block = [doc_index[d] for d in docnums]
+            if -1 in block:  # not a doc record (`body` is theirs only, but be sure)
+                kept = [(i, tf) for i, tf in zip(block, weights, strict=True) if i >= 0]
+                block, weights = [i for i, _ in kept], [tf for _, tf in kept]
+            ids.extend(block)
+            scores.extend(
+                [idf * ((tf * k1p) / (tf + norms[i])) for i, tf in zip(block, weights, strict=True)]
+            )
         return ids, scores
 
 
@@ -161,81 +170,8 @@ def dense_index(searcher: Any) -> tuple[array[int], list[int]]:
     return doc_index, docnums
 
 
-def _key(kind: str, field: str, text: str) -> bytes:
+def table_key(kind: str, field: str, text: str) -> bytes:
     return f"{kind}\x00{field}\x00{text}".encode()
-
-
-def write_table(build_dir: Path) -> int:
-    """Write the term table of a committed build; returns the number of terms in it."""
-    ix = open_reader(build_dir)
-    path = build_dir / TABLE_FILE
-    terms = 0
-    try:
-        with ix.searcher() as searcher:
-            doc_index, docnums = dense_index(searcher)
-            size = len(docnums)
-            postings = Postings(searcher, doc_index, docnums)
-            reader = searcher.reader()
-            # The hash writer owns the file and closes it.
-            writer = HashWriter(StructFile(open(path, "wb")))  # noqa: SIM115
-            try:
-                for field in FIELDS:
-                    if field not in searcher.schema:
-                        continue
-                    for text in reader.field_terms(field):
-                        if field == SCORED:
-                            ids, scores = postings.scores(text)
-                            value = ids.tobytes() + scores.tobytes()
-                        else:
-                            ids = postings.indexes(field, text)
-                            value = ids.tobytes()
-                        if not ids:
-                            continue  # only deleted records have it
-                        writer.add(_key("i", field, text), value)
-                        if len(ids) * BITS_SHARE > size:
-                            bits = from_indexes(ids, size).to_bytes((size + 7) // 8, "little")
-                            writer.add(_key("b", field, text), bits)
-                        terms += 1
-                _add_records(writer, reader)
-                writer.add(WORDS_KEY, marshal.dumps(_word_table(reader)))
-                writer.extras = {
-                    "version": TABLE_VERSION,
-                    "documents": size,
-                    "docnums": docnums_digest(docnums),
-                    "byteorder": sys.byteorder,
-                    "fields": list(FIELDS),
-                }
-            finally:
-                writer.close()
-    except OSError as exc:
-        raise IndexStoreError(f"cannot write the term table {path}: {exc}") from exc
-    finally:
-        ix.close()
-    return terms
-
-
-def _add_records(writer: Any, reader: Any) -> None:
-    """Per document id: the docnums of its records (its doc record and passages)."""
-    if not reader.doc_count_all() or not reader.has_column("doc_id"):
-        return
-    column = reader.column_reader("doc_id")
-    records: dict[str, array[int]] = {}
-    for docnum in reader.all_doc_ids():
-        records.setdefault(column[docnum], array("i")).append(docnum)
-    for doc_id, docnums in records.items():
-        writer.add(_key("r", "doc_id", doc_id), docnums.tobytes())
-
-
-def _word_table(reader: Any) -> dict[str, tuple[str, ...]]:
-    """The index's words (the `spell` field: folded surface words) -> their `word_terms`;
-    of a vocabulary larger than MAX_WORDS, the commonest."""
-    if "spell" not in reader.schema:
-        return {}
-    words = list(reader.field_terms("spell"))
-    if len(words) > MAX_WORDS:
-        counted = sorted(((-ti.doc_frequency(), w) for w, ti in reader.iter_field("spell")))
-        words = [w.decode() if isinstance(w, bytes) else w for _, w in counted[:MAX_WORDS]]
-    return {w: analysis.folded_word_terms(w) for w in words}
 
 
 class DocTable:
@@ -283,7 +219,7 @@ class DocTable:
 
     def indexes(self, field: str, text: str) -> array[int]:
         ids: array[int] = array("i")
-        value = self._hashes.get(_key("i", field, text))
+        value = self._hashes.get(table_key("i", field, text))
         if value is not None:
             ids.frombytes(value[: len(value) // 3] if field == SCORED else value)
         return ids
@@ -291,7 +227,7 @@ class DocTable:
     def scores(self, text: str) -> tuple[array[int], array[float]]:
         ids: array[int] = array("i")
         scores: array[float] = array("d")
-        value = self._hashes.get(_key("i", SCORED, text))
+        value = self._hashes.get(table_key("i", SCORED, text))
         if value is not None:
             cut = len(value) // 3  # 4 bytes of index and 8 of score a document
             ids.frombytes(value[:cut])
@@ -301,7 +237,7 @@ class DocTable:
     def records(self, doc_id: str) -> tuple[int, ...]:
         """The docnums of a document's records, ascending; () for an unknown id."""
         ids: array[int] = array("i")
-        value = self._hashes.get(_key("r", "doc_id", doc_id))
+        value = self._hashes.get(table_key("r", "doc_id", doc_id))
         if value is not None:
             ids.frombytes(value)
         return tuple(ids)
@@ -314,7 +250,7 @@ class DocTable:
 
     def bits(self, field: str, text: str) -> int:
         """The documents with `text` in `field` as a bitset."""
-        value = self._hashes.get(_key("b", field, text))
+        value = self._hashes.get(table_key("b", field, text))
         if value is not None:
             return int.from_bytes(value, "little")
         return from_indexes(self.indexes(field, text), self.size)

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import doctable, store
+from . import store, tablewriter
 from .config import IndexerSettings
 from .documents import Document, Skip
 from .errors import IndexStoreError
@@ -160,7 +160,8 @@ def _finish(
     report.skips = [Skip(src, reason) for entry in manifest.values() for src, reason in entry["skips"]]
     report.skips += found_skips
     report.files = len(manifest) + len(found_skips)
-    doctable.write_table(build_dir)  # before build.json, which records its checksum
+    # Before build.json, which records its checksum.
+    tablewriter.write_table(build_dir, procs=settings.writer_count)
     store.write_build_info(
         build_dir,
         {

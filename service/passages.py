@@ -69,13 +69,13 @@ def passage_numbers(snap: Snapshot, docs: list[DocInfo]) -> dict[int, str]:
     cache = snap.records
     out: dict[int, str] = {}
     for doc in docs:
-        if snap.table is not None:
-            out.update(dict.fromkeys(snap.table.records(doc.id), doc.id))
-            continue
         numbers = cache.get(doc.id)
         if numbers is None:
-            found = ("doc_id", doc.id) in reader
-            numbers = tuple(reader.postings("doc_id", doc.id).all_ids()) if found else ()
+            if snap.table is not None:
+                numbers = snap.table.records(doc.id)
+            else:
+                found = ("doc_id", doc.id) in reader
+                numbers = tuple(reader.postings("doc_id", doc.id).all_ids()) if found else ()
             if len(cache) >= MAX_CACHED_DOCUMENTS:
                 cache.popitem(last=False)
             cache[doc.id] = numbers

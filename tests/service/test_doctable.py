@@ -7,10 +7,14 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
-from indexer import IndexerSettings, IndexReport, analysis, build_index, update_index
+import pytest
+
+from indexer import IndexerSettings, IndexReport, analysis, build_index, tablewriter, update_index
 from indexer.doctable import FIELDS, SCORED, TABLE_FILE, DocTable, Postings, from_indexes
+from indexer.errors import IndexStoreError
 from indexer.store import check_files, read_build_info
 from service.reader import Snapshot
 from service.search import SearchRequest, run_search
@@ -124,7 +128,8 @@ def test_a_damaged_table_is_not_used(own_build: IndexerSettings, tmp_path: Path)
 def test_a_table_of_another_build_is_not_used(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     word_posts(corpus, range(12), random.Random(2))
-    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1)
+    # One writer: the table is written in this process (with more, by as many processes).
+    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1, writers=1)
     build_index(settings)
     old = settings.index_dir.resolve()
     (corpus / "p4.md").unlink()
@@ -144,3 +149,28 @@ def test_a_table_of_another_build_is_not_used(tmp_path: Path) -> None:
     with opened(new) as snap:
         assert snap.table is None
         assert answers(snap) == before
+
+
+def _broken_share(build_dir: Path, share: int, shares: int) -> Iterator[tuple[bytes, bytes]]:
+    if share == 1:
+        raise OSError(f"no space left on device: {build_dir}")
+    yield b"i\x00body\x00x", b""
+
+
+def test_a_failing_table_process_fails_the_build_and_keeps_the_served_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    word_posts(corpus, range(8), random.Random(5))
+    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1, writers=2)
+    build_index(settings)
+    served = settings.index_dir.resolve()
+    word_posts(corpus, range(8, 12), random.Random(6))
+    monkeypatch.setattr(tablewriter, "_entries", _broken_share)
+    with pytest.raises(IndexStoreError, match=r"cannot write the term table .*no space left on device"):
+        build_index(settings)
+    assert settings.index_dir.resolve() == served
+    with opened(settings.index_dir) as snap:
+        assert len(snap.docs) == 8 and snap.table is not None
+    builds = [p.name for p in served.parent.iterdir() if not p.name.startswith(".")]
+    assert builds == [served.name]  # the failed build is gone
