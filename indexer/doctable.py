@@ -5,10 +5,12 @@ facets) and, for stage 1, the word's BM25F score in each of them. Worked out fro
 postings, that is a decode and a Python step per posting: at 100,000 passages most of the
 time of a query whose words a worker had not seen yet. Both depend on the build alone (its
 documents, field lengths, IDF), so a build works them out once for every term of the doc
-records' fields and writes them beside the segments (`TABLE_FILE`, a Whoosh hash file). A
-search then reads one record a term: dense document indexes (`int32`), for `body` followed by
-the scores (`float64`, the very floats Whoosh's BM25F gives), and for a word in many documents
-also the document bitset.
+records' fields and writes them beside the segments (`TABLE_FILE`, a Whoosh hash file;
+`tablewriter` writes it). A search then reads one record a term: dense document indexes
+(`int32`), for `body` followed by the scores (`float64`, the very floats Whoosh's BM25F gives),
+and for a word in many documents also the document bitset. The table also holds each
+document's record numbers (its passages, for stage 2) and the analysis of the index's words
+(`analysis.word_terms`, for snippets), which a worker takes in when it loads the build.
 
 Documents are numbered densely in docnum order of their live doc records (`doc_numbers`), the
 order the service numbers them in. The table records how many there are and a checksum of
@@ -30,7 +32,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from whoosh.filedb.filetables import HashReader
+from whoosh.filedb.filetables import HashReader, HashWriter
+from whoosh.filedb.structfile import StructFile
 
 from .errors import IndexStoreError
 from .store import PositionalFile, check_files, read_build_info
@@ -172,6 +175,11 @@ def dense_index(searcher: Any) -> tuple[array[int], list[int]]:
 
 def table_key(kind: str, field: str, text: str) -> bytes:
     return f"{kind}\x00{field}\x00{text}".encode()
+
+
+def table_writer(path: Path) -> Any:
+    """A Whoosh hash file writer for a new table at `path` (it owns the file: close it)."""
+    return HashWriter(StructFile(open(path, "wb")))
 
 
 class DocTable:

@@ -21,9 +21,6 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from whoosh.filedb.filetables import HashWriter
-from whoosh.filedb.structfile import StructFile
-
 from . import analysis
 from .doctable import (
     BITS_SHARE,
@@ -39,6 +36,7 @@ from .doctable import (
     from_indexes,
     matcher_blocks,
     table_key,
+    table_writer,
 )
 from .errors import IndexStoreError
 from .lifeline import Lifeline, lifeline, stop
@@ -202,8 +200,7 @@ def write_table(build_dir: Path, procs: int = 1) -> int:
         ix.close()
     terms = 0
     try:
-        # The hash writer owns the file and closes it.
-        writer = HashWriter(StructFile(open(path, "wb")))  # noqa: SIM115
+        writer = table_writer(path)
         try:
             entries = _entries(build_dir, 0, 1) if procs <= 1 else _shared_entries(build_dir, procs)
             for key, value in entries:
