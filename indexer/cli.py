@@ -123,6 +123,7 @@ def print_report(report: IndexReport, command: str, out: TextIO) -> None:
     _print_ocr(report, out)
     if report.slowest[0]:
         print(f"slowest file: {report.slowest[0]} ({report.slowest[1]:.1f} s)", file=out)
+    print(f"term table: {report.table_terms} terms in {report.table_seconds:.1f} s", file=out)
     print(f"index: {report.index_dir}", file=out)
 
 

@@ -58,6 +58,8 @@ class IndexReport:
     ocr_pages: int = 0  # scanned pages recognised by Tesseract in this run
     ocr_cached: int = 0  # scanned pages whose text came from the OCR cache
     ocr_seconds: float = 0.0
+    table_terms: int = 0  # terms in the build's term table (doctable)
+    table_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # what the run did differently, and why
 
     @property
@@ -78,6 +80,7 @@ class IndexReport:
                 "cached": self.ocr_cached,
                 "seconds": round(self.ocr_seconds, 3),
             },
+            "table": {"terms": self.table_terms, "seconds": round(self.table_seconds, 3)},
             "notes": list(self.notes),
         }
 
@@ -161,7 +164,9 @@ def _finish(
     report.skips += found_skips
     report.files = len(manifest) + len(found_skips)
     # Before build.json, which records its checksum.
-    tablewriter.write_table(build_dir, procs=settings.writer_count)
+    table_started = time.monotonic()
+    report.table_terms = tablewriter.write_table(build_dir, procs=settings.writer_count)
+    report.table_seconds = time.monotonic() - table_started
     store.write_build_info(
         build_dir,
         {

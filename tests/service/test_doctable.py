@@ -61,6 +61,8 @@ def assert_table_is_postings(snap: Snapshot) -> None:
 def test_the_table_holds_what_the_postings_give(corpus_build: tuple[IndexerSettings, IndexReport]) -> None:
     with opened(corpus_build[0].index_dir) as snap:
         assert_table_is_postings(snap)
+        terms = sum(len(terms_of(snap, f)) for f in FIELDS)
+    assert corpus_build[1].as_dict()["table"]["terms"] == terms  # the build report says so
 
 
 def test_the_table_across_segments_deletions_and_updates(tmp_path: Path) -> None:
