@@ -143,7 +143,8 @@ def test_report_lines_stay_single_lines(odd_build: tuple[IndexerSettings, IndexR
     print_report(odd_build[1], "build", out)
     lines = out.getvalue().splitlines()
     assert "  skipped notes/met\\nnewline.md: file name contains a control character (\\n)" in lines
-    assert all(line.startswith(("build:", "skipped:", "  ", "slowest", "index:")) for line in lines), lines
+    prefixes = ("build:", "skipped:", "  ", "slowest", "term table:", "index:")
+    assert all(line.startswith(prefixes) for line in lines), lines
 
 
 def test_update_sees_the_same_corpus(odd_build: tuple[IndexerSettings, IndexReport], tmp_path: Path) -> None:
