@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from indexer.doctable import FIELDS as TABLE_FIELDS
-from indexer.doctable import DocTable, Postings, from_indexes, posting_blocks
+from indexer.doctable import DocTable, Postings, from_indexes
 from indexer.text import fold
 
-__all__ = ["from_indexes", "posting_blocks"]  # for the modules that build sets
+__all__ = ["from_indexes"]  # for the modules that build sets
 
 MAX_CACHED_TERMS = 4096  # at 10,000 documents at most ~5 MB of bitsets per worker
 
@@ -32,12 +32,6 @@ def members(bits: int) -> Iterator[int]:
             low = byte & -byte
             yield byte_no * 8 + low.bit_length() - 1
             byte ^= low
-
-
-def posting_ids(reader: Any, field: str, text: str) -> Iterator[int]:
-    """The document numbers of a term's postings, ascending."""
-    for docnums, _ in posting_blocks(reader, field, text):
-        yield from docnums
 
 
 def has(bits: int, index: int) -> bool:

@@ -8,13 +8,14 @@ appear only in site chrome (menu, sidebar, footer), "conceptwoord" only in a dra
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 
+from indexer import IndexerSettings, build_index, update_index
 from service.reader import load_snapshot
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -273,3 +274,22 @@ def opened(index_dir: Path) -> Iterator[Any]:
         yield snap
     finally:
         snap.close()
+
+
+def across_segments_and_update(tmp_path: Path, posts: int, seed: int, check: Callable[[Any], None]) -> None:
+    """`check` a snapshot of `posts` word posts written by two writers (a segment each), then
+    again after an update that rewrites two posts and deletes one (deleted records)."""
+    corpus = tmp_path / "corpus"
+    rng = random.Random(seed)
+    word_posts(corpus, range(posts), rng)
+    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1, writers=2)
+    build_index(settings)
+    with opened(settings.index_dir) as snap:
+        assert len(snap.searcher.reader().leaf_readers()) == 2  # a segment per writer
+        check(snap)
+    word_posts(corpus, [1, posts // 2], rng)
+    (corpus / "p2.md").unlink()
+    update_index(settings)
+    with opened(settings.index_dir) as snap:
+        assert "p2" not in {d.source.removesuffix(".md") for d in snap.docs.values()}
+        check(snap)

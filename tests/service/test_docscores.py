@@ -10,11 +10,11 @@ import pytest
 from whoosh import query as Q
 from whoosh.query.compound import DefaultOr
 
-from indexer import IndexerSettings, IndexReport, build_index, update_index
+from indexer import IndexerSettings, IndexReport
 from service.docscores import DocScores, Part
 from service.reader import Snapshot
 
-from ..fixtures import opened, word_posts
+from ..fixtures import across_segments_and_update, opened
 
 
 def whoosh_top(
@@ -68,16 +68,7 @@ def test_top_k_is_whooshs_on_the_corpus(corpus_build: tuple[IndexerSettings, Ind
 
 
 def test_top_k_is_whooshs_across_segments_and_deletions(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    rng = random.Random(3)
-    word_posts(corpus, range(40), rng)
-    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1, writers=2)
-    build_index(settings)
-    with opened(settings.index_dir) as snap:
-        assert len(snap.searcher.reader().leaf_readers()) == 2  # a segment per writer
-        check_queries(snap, seed=4, n=200)
-    word_posts(corpus, [1, 20], rng)
-    (corpus / "p2.md").unlink()
-    update_index(settings)
-    with opened(settings.index_dir) as snap:
-        check_queries(snap, seed=5, n=200)
+    seeds = iter((4, 5))
+    across_segments_and_update(
+        tmp_path, posts=40, seed=3, check=lambda snap: check_queries(snap, next(seeds), n=200)
+    )

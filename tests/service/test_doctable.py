@@ -19,7 +19,7 @@ from indexer.store import check_files, read_build_info
 from service.reader import Snapshot
 from service.search import SearchRequest, run_search
 
-from ..fixtures import damage, opened, word_posts
+from ..fixtures import across_segments_and_update, damage, opened, word_posts
 
 QUERIES = (
     "wijkteams",
@@ -66,20 +66,7 @@ def test_the_table_holds_what_the_postings_give(corpus_build: tuple[IndexerSetti
 
 
 def test_the_table_across_segments_deletions_and_updates(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    rng = random.Random(8)
-    word_posts(corpus, range(30), rng)
-    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1, writers=2)
-    build_index(settings)
-    with opened(settings.index_dir) as snap:
-        assert len(snap.searcher.reader().leaf_readers()) == 2
-        assert_table_is_postings(snap)
-    word_posts(corpus, [3, 17], rng)
-    (corpus / "p5.md").unlink()
-    update_index(settings)
-    with opened(settings.index_dir) as snap:
-        assert "p5" not in " ".join(snap.docs)
-        assert_table_is_postings(snap)
+    across_segments_and_update(tmp_path, posts=30, seed=8, check=assert_table_is_postings)
 
 
 def answers(snap: Snapshot) -> list[object]:
