@@ -126,12 +126,17 @@ class Postings:
 
     def indexes(self, field: str, text: str) -> array[int]:
         """The dense indexes of the doc records with `text` in `field`, ascending."""
-        found: array[int] = array("i")
         reader = self.searcher.reader()
-        if (field, text) in reader:
-            doc_index = self.doc_index
-            for docnums, _ in posting_blocks(reader, field, text):
-                found.extend([i for i in [doc_index[d] for d in docnums] if i >= 0])
+        if (field, text) not in reader:
+            return array("i")
+        return self.indexes_from(posting_blocks(reader, field, text))
+
+    def indexes_from(self, blocks: Iterable[tuple[Sequence[int], Sequence[float]]]) -> array[int]:
+        """The dense indexes of the doc records among the posting `blocks`."""
+        found: array[int] = array("i")
+        doc_index = self.doc_index
+        for docnums, _ in blocks:
+            found.extend([i for i in [doc_index[d] for d in docnums] if i >= 0])
         return found
 
     def scores(self, text: str) -> tuple[array[int], array[float]]:

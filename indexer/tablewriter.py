@@ -47,8 +47,9 @@ BATCH = 2000  # records a process sends at a time
 
 
 def _entries(build_dir: Path, share: int, shares: int) -> Iterator[Entry]:
-    """The table's records for every `shares`-th term from the `share`-th on; the last share
-    also has the documents' record lists and the words' analysis."""
+    """The table's records for the terms of this share (`_field_share`: one in `shares`, by a
+    hash of the term); the last share also has the documents' record lists and the words'
+    analysis."""
     ix = open_reader(build_dir)
     try:
         with ix.searcher() as searcher:
@@ -84,7 +85,6 @@ def _field_share(
     whole index, each term costs a lookup in every segment (40 µs a term, most of the time
     for the short lists of titles and headings)."""
     out: dict[str, tuple[array[int], array[float]]] = {}
-    doc_index = postings.doc_index
     for leaf, offset in reader.leaf_readers():
         for text in leaf.field_terms(field):
             if shares > 1 and zlib.crc32(text.encode()) % shares != share:
@@ -93,9 +93,7 @@ def _field_share(
             if field == SCORED:
                 ids, scores = postings.scores_of(text, blocks)
             else:
-                ids, scores = array("i"), array("d")
-                for docnums, _ in blocks:
-                    ids.extend([i for i in [doc_index[d] for d in docnums] if i >= 0])
+                ids, scores = postings.indexes_from(blocks), array("d")
             known = out.get(text)
             if known is None:
                 out[text] = (ids, scores)
