@@ -85,8 +85,27 @@ def passage_numbers(snap: Snapshot, docs: list[DocInfo]) -> dict[int, str]:
     return out
 
 
-def read_postings(snap: Snapshot, terms: set[str], docnums: list[int]) -> dict[int, Hit]:
-    """Frequencies and positions of `terms` in the passages `docnums` (sorted, all live).
+def term_passages(snap: Snapshot, terms: set[str], owners: dict[int, str]) -> dict[str, list[int]]:
+    """Per term, the passages of `owners` (passage docnum -> document id) that can hold it:
+    those of the documents whose doc record has it in `body`. A doc record's body is its
+    passages' texts and headings analysed by the same chain, word by word, so a passage never
+    has a term its document lacks; a term in a few of the page's documents then costs the
+    postings blocks of those alone."""
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for docnum in sorted(owners):
+        by_doc[owners[docnum]].append(docnum)
+    index_of, sets = snap.index_of, snap.docsets
+    out: dict[str, list[int]] = {}
+    for term in terms:
+        bits = sets.term("body", term)
+        found = [n for doc_id, nums in by_doc.items() if (bits >> index_of[doc_id]) & 1 for n in nums]
+        if found:
+            out[term] = sorted(found)
+    return out
+
+
+def read_postings(snap: Snapshot, wanted: dict[str, list[int]]) -> dict[int, Hit]:
+    """Frequencies and positions of each term of `wanted` in its passages (sorted, all live).
 
     Per segment and term, a block of postings is decoded only when it can hold one of the
     wanted passages (its last id is known without decoding), and the passages are found in it
@@ -96,12 +115,12 @@ def read_postings(snap: Snapshot, terms: set[str], docnums: list[int]) -> dict[i
     hits: dict[int, Hit] = {}
     for leaf, offset in reader.leaf_readers():
         end = offset + leaf.doc_count_all()
-        lo, hi = bisect.bisect_left(docnums, offset), bisect.bisect_left(docnums, end)
-        if lo == hi:
-            continue
-        local = [d - offset for d in docnums[lo:hi]]
-        for fieldname in PASSAGE_FIELDS:
-            for term in terms:
+        for term, docnums in wanted.items():
+            lo, hi = bisect.bisect_left(docnums, offset), bisect.bisect_left(docnums, end)
+            if lo == hi:
+                continue
+            local = [d - offset for d in docnums[lo:hi]]
+            for fieldname in PASSAGE_FIELDS:
                 if (fieldname, term) in leaf:
                     _read_term(leaf, fieldname, term, local, offset, hits)
     return hits
@@ -275,7 +294,7 @@ def _scored(
 ) -> dict[str, list[tuple[float, float, int]]]:
     """Document id -> (score, coverage, docnum) of each of its matching passages."""
     scorer = PassageScorer(snap, groups, weights)
-    hits = read_postings(snap, scorer.terms, sorted(owners))
+    hits = read_postings(snap, term_passages(snap, scorer.terms, owners))
     found: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
     for docnum, hit in hits.items():
         score, covered = scorer.score(hit)
