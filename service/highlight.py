@@ -105,13 +105,15 @@ def word_terms(word: str) -> tuple[str, tuple[str, ...]]:
     return (terms[0], terms[1:]) if terms else ("", ())
 
 
-def _lookup(word: str, words: dict[str, int]) -> tuple[str, int | None]:
-    """(the word's own term, the group it marks: by itself, else by a compound part)."""
-    own, parts = word_terms(word)
-    group = words.get(own)
-    if group is None:
-        group = next((words[p] for p in parts if p in words), None)
-    return own, group
+def _group_of(terms: tuple[str, ...], words: dict[str, int]) -> tuple[str, int | None]:
+    """(a word's own term, the group it marks: by itself, else by a compound part), from its
+    `analysis.word_terms`."""
+    if not terms:
+        return "", None
+    group = words.get(terms[0])
+    if group is None and len(terms) > 1:
+        group = next((words[p] for p in terms[1:] if p in words), None)
+    return terms[0], group
 
 
 def _marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:
@@ -120,48 +122,47 @@ def _marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:
     if not marks.phrases:
         # Most words of a passage mark nothing: without phrases only the marked ones are kept
         # (a snippet's cost is this loop; in text order, so no sort).
-        # `_lookup` inlined: a passage's words are mostly new to the query's memo.
         marked: list[tuple[int, int, int]] = []
         terms_of = analysis.word_terms
         for m in WORD.finditer(text):
             word = m.group()
             found = memo.get(word)
             if found is None:
-                terms = terms_of(word)
-                group = None
-                if terms:
-                    group = words.get(terms[0])
-                    if group is None and len(terms) > 1:
-                        group = next((words[p] for p in terms[1:] if p in words), None)
-                found = memo[word] = (terms[0] if terms else "", group)
+                found = memo[word] = _group_of(terms_of(word), words)
             if found[1] is not None and found[0]:
                 marked.append((m.start(), m.end(), found[1]))
         return marked
-    tokens = []  # (start, end, own term, group) of the words that are not stopwords
+    # The words that are not stopwords (a phrase matches across stopwords, as the index has
+    # none): their matches and own terms, and which of them mark by themselves. Phrases are
+    # looked for by their first term only (`list.index`), not by a table of every word.
+    found_at: list[Any] = []
+    owns: list[str] = []
+    singles: list[tuple[int, int]] = []  # (word number, group)
+    terms_of = analysis.word_terms
     for m in WORD.finditer(text):
         word = m.group()
         found = memo.get(word)
         if found is None:
-            found = memo[word] = _lookup(word, words)
+            found = memo[word] = _group_of(terms_of(word), words)
         if found[0]:
-            tokens.append((m.start(), m.end(), found[0], found[1]))
+            if found[1] is not None:
+                singles.append((len(owns), found[1]))
+            owns.append(found[0])
+            found_at.append(m)
     out: list[tuple[int, int, int]] = []
     taken: set[int] = set()
-    if marks.phrases:
-        starts: dict[str, list[int]] = {}
-        for i, token in enumerate(tokens):
-            starts.setdefault(token[2], []).append(i)
-        for terms, n in marks.phrases:
-            size = len(terms)
-            for i in starts.get(terms[0], ()):
-                span = range(i, i + size)
-                fits = i + size <= len(tokens) and all(tokens[i + k][2] == terms[k] for k in range(1, size))
-                if fits and taken.isdisjoint(span):
-                    out.append((tokens[i][0], tokens[i + size - 1][1], n))
-                    taken.update(span)
-    out += [
-        (start, end, g) for i, (start, end, _, g) in enumerate(tokens) if g is not None and i not in taken
-    ]
+    for terms, n in marks.phrases:
+        size, first, i = len(terms), terms[0], -1
+        while True:
+            try:
+                i = owns.index(first, i + 1)
+            except ValueError:
+                break
+            span = range(i, i + size)
+            if tuple(owns[i : i + size]) == terms and taken.isdisjoint(span):
+                out.append((found_at[i].start(), found_at[i + size - 1].end(), n))
+                taken.update(span)
+    out += [(found_at[i].start(), found_at[i].end(), g) for i, g in singles if i not in taken]
     out.sort()
     return out
 
