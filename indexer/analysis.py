@@ -356,26 +356,43 @@ def spelling_analyzer() -> DutchAnalyzer:
     return _base(None, decompound=False, stop=False)
 
 
-# Words whose terms were worked out when the index was built (`doctable`), folded word ->
-# terms: a worker then starts with what it would otherwise learn one new word at a time.
+# Word -> `word_terms`: the index's words (folded), worked out when the index was built
+# (`doctable`), and the words met since, as written. A plain dict: a snippet looks up every
+# word of every passage it shows, and one dict probe touches less memory than an LRU cache's
+# probe and relinking, which shows when other work has emptied the CPU caches.
 _known: dict[str, tuple[str, ...]] = {}
+MAX_LEARNED_WORDS = 200_000  # words met beyond the index's own (~15 MB at most)
+_learned = 0
 
 
 def know_words(words: dict[str, tuple[str, ...]]) -> None:
     """Take `words` (folded word -> `word_terms`) as known, in place of those known before."""
-    global _known
-    _known = words
+    global _known, _learned
+    _known, _learned = dict(words), 0
 
 
-@lru_cache(maxsize=100_000)
+def known_words() -> dict[str, tuple[str, ...]]:
+    """The dict `word_terms` reads: a caller looking up many words may probe it first."""
+    return _known
+
+
 def word_terms(word: str) -> tuple[str, ...]:
     """What the Dutch chain (index mode, as `default_analyzer`) makes of one word: its stem,
     then its compound parts' stems; () for a stopword. The same steps without the token
     pipeline's overhead, for snippets, which analyse every word of every passage they show
     (a test checks it against the chain)."""
-    folded = _fold_cached(word.lower())
-    known = _known.get(folded)
-    return known if known is not None else folded_word_terms(folded)
+    global _learned
+    known = _known
+    terms = known.get(word)
+    if terms is None:
+        folded = _fold_cached(word.lower())
+        terms = known.get(folded)
+        if terms is None:
+            terms = folded_word_terms(folded)
+        if _learned < MAX_LEARNED_WORDS:
+            known[word] = terms
+            _learned += 1
+    return terms
 
 
 @lru_cache(maxsize=100_000)

@@ -12,8 +12,8 @@ What is marked answers the visitor's words, nothing else:
 
 The fragment is the stretch of at most 240 characters that covers the most distinct query
 words (then the most marks), widened to sentence boundaries where they fit. Words are analysed
-one by one (`indexer.analysis.word_terms`, cached), so a passage costs a regex pass and
-dictionary lookups.
+one by one (`indexer.analysis.word_terms`, a plain dict of the index's words and those met
+since), so a passage costs a regex pass and dictionary lookups.
 Whoosh's Fragment and HtmlFormatter (subclassed to write <mark>) escape the marked words and
 the text between them; only our <mark> tags are raw HTML.
 """
@@ -123,12 +123,15 @@ def _marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:
         # Most words of a passage mark nothing: without phrases only the marked ones are kept
         # (a snippet's cost is this loop; in text order, so no sort).
         marked: list[tuple[int, int, int]] = []
-        terms_of = analysis.word_terms
+        known = analysis.known_words().get
         for m in WORD.finditer(text):
             word = m.group()
             found = memo.get(word)
             if found is None:
-                found = memo[word] = _group_of(terms_of(word), words)
+                terms = known(word)
+                if terms is None:
+                    terms = analysis.word_terms(word)
+                found = memo[word] = _group_of(terms, words)
             if found[1] is not None and found[0]:
                 marked.append((m.start(), m.end(), found[1]))
         return marked
@@ -138,12 +141,15 @@ def _marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:
     found_at: list[Any] = []
     owns: list[str] = []
     singles: list[tuple[int, int]] = []  # (word number, group)
-    terms_of = analysis.word_terms
+    known = analysis.known_words().get
     for m in WORD.finditer(text):
         word = m.group()
         found = memo.get(word)
         if found is None:
-            found = memo[word] = _group_of(terms_of(word), words)
+            terms = known(word)
+            if terms is None:
+                terms = analysis.word_terms(word)
+            found = memo[word] = _group_of(terms, words)
         if found[0]:
             if found[1] is not None:
                 singles.append((len(owns), found[1]))

@@ -218,3 +218,26 @@ def test_word_terms_is_the_chain_for_one_word(text: str) -> None:
     for word in [*re.findall(TOKEN_PATTERN, text), "aanbestedingsprocedure", "Coöperaties", "vijftien", "de"]:
         expected = tuple(t.text for t in chain(word, mode="index"))
         assert word_terms(word) == expected, word
+
+
+def test_word_terms_learns_words_up_to_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snippets look words up in one dict: the build's words, then those met since; a worker
+    that meets endless new words stops learning them, and still analyses them right."""
+    from indexer import analysis
+
+    chain = default_analyzer()
+    monkeypatch.setattr(analysis, "MAX_LEARNED_WORDS", 2)
+    analysis.know_words({"wijkteams": ("known-from-the-build",)})
+    try:
+        assert word_terms("wijkteams") == ("known-from-the-build",)
+        assert word_terms("Wijkteams") == ("known-from-the-build",)  # folded, then the build's
+        words = ["Gemeenten", "Zorgcoöperatie", "aanbestedingsprocedure", "bewonersinitiatief"]
+        for word in words:
+            assert word_terms(word) == tuple(t.text for t in chain(word, mode="index")), word
+        learned = set(analysis.known_words()) - {"wijkteams"}
+        assert learned == {"Wijkteams", "Gemeenten"}
+        assert word_terms("bewonersinitiatief") == tuple(
+            t.text for t in chain("bewonersinitiatief", mode="index")
+        )
+    finally:
+        analysis.know_words({})
