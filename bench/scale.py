@@ -143,7 +143,9 @@ def side_by_side(
             out.append((time.perf_counter() - started) * 1000)
     qa, qb = quantiles(a), quantiles(b)
     print(f"{name} (n={len(qs)}):")
-    print(f"  {'run_search':14} p50 {alone[0]:7.2f}  p95 {alone[1]:7.2f}  p99 {alone[2]:7.2f} ms, first sight")
+    print(
+        f"  {'run_search':14} p50 {alone[0]:7.2f}  p95 {alone[1]:7.2f}  p99 {alone[2]:7.2f} ms, first sight"
+    )
     print(
         f"  {'… in turn':14} p50 {qa[0]:7.2f}  p95 {qa[1]:7.2f}  p99 {qa[2]:7.2f} ms, each query after "
         "plain Whoosh's (its work empties the CPU caches)"
