@@ -24,6 +24,7 @@ from indexer import cli as indexer_cli
 from indexer.config import env_name
 from indexer.options import add_env_file_option, add_setting_options, setting_overrides
 
+from . import listener
 from .config import ServiceSettings, load_service_settings
 from .errors import ServiceError
 from .logs import service_logging_config
@@ -62,22 +63,25 @@ def serve(args: argparse.Namespace) -> int:
     # Before uvicorn starts a worker, so each one writes its metrics where a scrape adds them up.
     metrics_dir, owned = prepare_multiprocess_dir()
     try:
-        uvicorn.run(
-            "service.app:create_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.worker_count,
-            log_config=service_logging_config(settings),
-            access_log=False,  # service.logs writes its own, without query text unless asked
-            proxy_headers=True,
-            forwarded_allow_ips=settings.trusted_proxies,
-            server_header=False,
+        options: dict[str, Any] = {
+            "factory": True,
+            "host": settings.host,
+            "port": settings.port,
+            "workers": settings.worker_count,
+            "log_config": service_logging_config(settings),
+            "access_log": False,  # service.logs writes its own, without query text unless asked
+            "proxy_headers": True,
+            "forwarded_allow_ips": settings.trusted_proxies,
+            "server_header": False,
             # Bounds on what one worker accepts; the load-shedding middleware answers first.
-            limit_concurrency=settings.limit_concurrency,
-            timeout_keep_alive=settings.keep_alive_timeout,
-            backlog=settings.backlog,
-        )
+            "limit_concurrency": settings.limit_concurrency,
+            "timeout_keep_alive": settings.keep_alive_timeout,
+            "backlog": settings.backlog,
+        }
+        if settings.worker_count > 1 and listener.supported():
+            listener.run(uvicorn.Config("service.app:create_app", **options))
+        else:
+            uvicorn.run("service.app:create_app", **options)
     finally:
         if owned:
             remove_multiprocess_dir(metrics_dir)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -101,3 +106,87 @@ def test_index_path_is_required(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+def tcp_sockets(port: int) -> list[tuple[int, int, int]]:
+    """(state, remote port, inode) of the IPv4 sockets on local port `port` (/proc/net/tcp)."""
+    out = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, state, inode = fields[1], fields[2], int(fields[3], 16), int(fields[9])
+        if int(local.split(":")[1], 16) == port:
+            out.append((state, int(remote.split(":")[1], 16), inode))
+    return out
+
+
+def inode_owners(inodes: set[int]) -> dict[int, int]:
+    """Socket inode -> the pid of a process that holds it."""
+    wanted = {f"socket:[{i}]": i for i in inodes}
+    owners: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            for fd in (entry / "fd").iterdir():
+                inode = wanted.get(str(fd.readlink()))
+                if inode is not None:
+                    owners.setdefault(inode, int(entry.name))
+        except OSError:
+            continue  # a process that ended meanwhile
+    return owners
+
+
+def test_each_worker_listens_on_a_socket_of_its_own_and_connections_spread(server: str) -> None:
+    """With one shared socket, a burst of keep-alive connections went nearly all to one worker
+    (1 or 2 of 32 to the other in most tries), which then answered every request of the
+    others' queue; a socket per worker (SO_REUSEPORT) has the kernel deal them out."""
+    port = int(server.rsplit(":", 1)[1])
+    LISTEN, ESTABLISHED = 0x0A, 0x01
+    listening = {inode for state, _, inode in tcp_sockets(port) if state == LISTEN}
+    owners = inode_owners(listening)
+    assert len(listening) == 2 and len(set(owners.values())) == 2, owners  # two workers, two sockets
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(40)]
+    try:
+        for conn in connections:
+            conn.request("GET", "/health")
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200
+        ours = {conn.sock.getsockname()[1] for conn in connections}
+        accepted = {
+            inode for state, peer, inode in tcp_sockets(port) if state == ESTABLISHED and peer in ours
+        }
+        per_worker = Counter(inode_owners(accepted).values())
+        # An even deal by a hash: fewer than 5 of 40 on one side happens once in millions.
+        assert len(per_worker) == 2 and min(per_worker.values()) >= 5, per_worker
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+def test_a_killed_worker_is_replaced_with_a_socket_of_its_own(tmp_path: Path) -> None:
+    port = free_port()
+    built = build("corpus", tmp_path / "index", f"http://127.0.0.1:{port}")
+    assert built.returncode == 0, built.stderr
+    with running_service(tmp_path / "index", "corpus", port, tmp_path / "service.log", workers=2) as url:
+        LISTEN = 0x0A
+
+        def workers() -> set[int]:
+            listening = {inode for state, _, inode in tcp_sockets(port) if state == LISTEN}
+            return set(inode_owners(listening).values())
+
+        deadline = time.monotonic() + 30
+        while len(before := workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the second worker may still be loading the index
+        assert len(before) == 2
+        victim = min(before)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = workers()
+            if len(now) == 2 and victim not in now:
+                break
+            time.sleep(0.2)
+        assert len(now) == 2 and victim not in now, (before, now)
+        for _ in range(20):  # whichever socket a connection lands on answers
+            assert search(url, "wijkteams")["total"] > 0
