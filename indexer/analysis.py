@@ -253,6 +253,36 @@ class DutchAnalyzer(Tokenizer):  # type: ignore[misc]
             terms += tuple(stemmed(part) for part in _all_parts(word, self.min_zipf))
         return False, word, terms, term
 
+    def index_terms(self, value: str, positions: bool) -> dict[str, Any]:
+        """What Whoosh's index formats collect from this analyzer's tokens in index mode, without
+        a token per word: term -> its positions (as `__call__` numbers them), or term -> its
+        count. `schema.DutchText` makes postings of it; a test checks them against Whoosh's."""
+        table = _word_tables.setdefault(self._key(), {})
+        get, entry_of = table.get, self._entry
+        renumber = self.stop
+        out: dict[str, Any] = {}
+        pos = -1
+        for n, raw in enumerate(self.expression.findall(value)):
+            entry = get(raw, False)
+            if entry is False:
+                if len(table) >= MAX_CACHED_WORDS:
+                    table.clear()
+                entry = table[raw] = entry_of(raw)
+            if entry is DROPPED or entry[0]:
+                continue
+            if positions:
+                pos = n if not renumber or pos < 0 else pos + 1
+                for text in entry[2]:
+                    found = out.get(text)
+                    if found is None:
+                        out[text] = [pos]
+                    else:
+                        found.append(pos)
+            else:
+                for text in entry[2]:
+                    out[text] = out.get(text, 0) + 1
+        return out
+
     def __call__(
         self,
         value: str,

