@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from whoosh.filedb import filestore as whoosh_filedb
 
 from indexer import IndexerError, IndexerSettings, IndexReport, build_index, store, update_index, writing
 from indexer.errors import IndexStoreError
@@ -319,7 +320,9 @@ def test_postings_sorted_on_disk_read_back_as_sorted_in_memory(
     tmp_path: Path, writers: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A build larger than the writers' posting buffer (every build at 100,000 passages) sorts
-    its postings in runs on disk: the index is the same as one sorted in memory."""
+    its postings in runs on disk: the index is the same as one sorted in memory, and sorting
+    on (field, term) alone, as postings arrive in document order, gives what sorting whole
+    postings (Whoosh's way) gives."""
     corpus = tmp_path / "corpus"
     word_posts(corpus, range(300), random.Random(5), paragraphs=4)
     runs: list[int] = []
@@ -331,13 +334,33 @@ def test_postings_sorted_on_disk_read_back_as_sorted_in_memory(
 
     monkeypatch.setattr(writing.ChunkedPostingPool, "_write_run", counted)
     built = {}
-    for mb in (1, 256):
+    for mb, whole in ((1, False), (256, False), (1, True), (256, True)):
+        # (Whole postings are sorted once a posting arrived out of document order.)
+        monkeypatch.setattr(writing.ChunkedPostingPool, "_in_order", not whole)
         settings = IndexerSettings(
-            corpus_dir=corpus, index_dir=tmp_path / f"idx{mb}" / "index", writers=writers, writer_memory_mb=mb
+            corpus_dir=corpus,
+            index_dir=tmp_path / f"idx{mb}{whole}" / "index",
+            writers=writers,
+            writer_memory_mb=mb,
         )
         assert build_index(settings).passages >= 300
-        built[mb] = _postings(settings.index_dir)
+        built[mb, whole] = _postings(settings.index_dir)
     if writers == 1:  # (the writer processes of a parallel build count their runs in themselves)
         assert len(runs) > 3
-    assert built[1].keys() == built[256].keys()
-    assert built[1] == built[256]
+    reference = built[256, True]
+    for key, postings in built.items():
+        assert postings.keys() == reference.keys(), key
+        assert postings == reference, key
+
+
+def test_a_posting_out_of_document_order_sorts_whole_postings(tmp_path: Path) -> None:
+    storage = whoosh_filedb.FileStorage(str(tmp_path))
+    pool = writing.ChunkedPostingPool(storage, None, limitmb=1)
+    items = [
+        ("content", b"wijk", 5, 1.0, b"a"),
+        ("content", b"wijk", 2, 1.0, b"b"),
+        ("body", b"zorg", 1, 1.0, b""),
+    ]
+    for item in items:
+        pool.add(item)
+    assert list(pool.items()) == sorted(items)
