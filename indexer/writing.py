@@ -99,21 +99,26 @@ class ChunkedPostingPool(PostingPool):  # type: ignore[misc]
             return current
         return super().items(maxfiles)
 
+    # A chunk is written as its length and its `marshal` bytes: `marshal.load` from a file
+    # reads an object's parts in many small reads (1.5 µs a posting), `marshal.loads` of the
+    # whole chunk's bytes does not.
     def _write_run(self, f: Any, items: Iterable[Any]) -> None:
         it = iter(items)
         while chunk := list(itertools.islice(it, RUN_CHUNK)):
-            marshal.dump(chunk, f)
+            data = marshal.dumps(chunk)
+            f.write(len(data).to_bytes(8, "little"))
+            f.write(data)
         f.close()
 
     def _read_run(self, path: str) -> Iterator[Any]:
         f = self._open_run(path)
         try:
-            while True:
-                try:
-                    chunk = marshal.load(f)
-                except EOFError:
-                    return
-                yield from chunk
+            while head := f.read(8):
+                size = int.from_bytes(head, "little")
+                data = f.read(size)
+                if len(head) != 8 or len(data) != size:
+                    raise IndexStoreError(f"posting run {path}: truncated chunk")
+                yield from marshal.loads(data)
         finally:
             f.close()
             self._remove_run(path)

@@ -364,3 +364,17 @@ def test_a_posting_out_of_document_order_sorts_whole_postings(tmp_path: Path) ->
     for item in items:
         pool.add(item)
     assert list(pool.items()) == sorted(items)
+
+
+def test_a_posting_run_reads_back_and_a_truncated_one_fails(tmp_path: Path) -> None:
+    from whoosh.filedb.filestore import FileStorage
+
+    pool = writing.ChunkedPostingPool(FileStorage(str(tmp_path)), None, limitmb=1)
+    items = [("content", f"w{n:05}".encode(), n, 1.0, b"x") for n in range(25_000)]  # three chunks
+    path, f = pool._new_run()
+    pool._write_run(f, items)
+    data = (tmp_path / path).read_bytes()
+    assert list(pool._read_run(path)) == items
+    (tmp_path / path).write_bytes(data[:-5])
+    with pytest.raises(IndexStoreError, match="truncated"):
+        list(pool._read_run(path))
