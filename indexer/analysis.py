@@ -230,6 +230,13 @@ class DutchAnalyzer(Tokenizer):  # type: ignore[misc]
     def _key(self) -> tuple[Any, ...]:
         return (self.expression.pattern, self.stemming, self.decompound, self.stop, self.min_zipf)
 
+    def _learn(self, table: dict[str, WordEntry | None], raw: str) -> WordEntry | None:
+        """A token met for the first time: its entry, kept in `table` (bounded)."""
+        if len(table) >= MAX_CACHED_WORDS:
+            table.clear()
+        entry = table[raw] = self._entry(raw)
+        return entry
+
     def _entry(self, raw: str) -> WordEntry | None:
         word = _fold_cached(raw.lower())
         if not word.isascii():
@@ -258,16 +265,14 @@ class DutchAnalyzer(Tokenizer):  # type: ignore[misc]
         a token per word: term -> its positions (as `__call__` numbers them), or term -> its
         count. `schema.DutchText` makes postings of it; a test checks them against Whoosh's."""
         table = _word_tables.setdefault(self._key(), {})
-        get, entry_of = table.get, self._entry
+        get, learn = table.get, self._learn
         renumber = self.stop
         out: dict[str, Any] = {}
         pos = -1
         for n, raw in enumerate(self.expression.findall(value)):
             entry = get(raw, False)
             if entry is False:
-                if len(table) >= MAX_CACHED_WORDS:
-                    table.clear()
-                entry = table[raw] = entry_of(raw)
+                entry = learn(table, raw)
             if entry is DROPPED or entry[0]:
                 continue
             if positions:
@@ -298,7 +303,7 @@ class DutchAnalyzer(Tokenizer):  # type: ignore[misc]
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)  # boost 1.0
         table = _word_tables.setdefault(self._key(), {})
-        get, entry_of = table.get, self._entry
+        get, learn = table.get, self._learn
         index_mode = mode == "index"
         renumber = self.stop and positions  # as StopFilter(renumber=True): stopwords leave no gap
         pos: int | None = None
@@ -307,9 +312,7 @@ class DutchAnalyzer(Tokenizer):  # type: ignore[misc]
             raw = match.group()
             entry = get(raw, False)
             if entry is False:
-                if len(table) >= MAX_CACHED_WORDS:
-                    table.clear()
-                entry = table[raw] = entry_of(raw)
+                entry = learn(table, raw)
             if entry is DROPPED:
                 continue
             if keeporiginal:

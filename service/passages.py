@@ -28,6 +28,7 @@ from typing import Any
 
 from indexer.schema import PASSAGE_FIELDS
 
+from .docsets import has
 from .highlight import WORD, Marks, snippet, word_terms
 from .links import passage_links
 from .query import Group, parse_query
@@ -98,7 +99,7 @@ def term_passages(snap: Snapshot, terms: set[str], owners: dict[int, str]) -> di
     out: dict[str, list[int]] = {}
     for term in terms:
         bits = sets.term("body", term)
-        found = [n for doc_id, nums in by_doc.items() if (bits >> index_of[doc_id]) & 1 for n in nums]
+        found = [n for doc_id, nums in by_doc.items() if has(bits, index_of[doc_id]) for n in nums]
         if found:
             out[term] = sorted(found)
     return out
