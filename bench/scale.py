@@ -118,13 +118,14 @@ def plain_search(ix: Any) -> Callable[[str], object]:
     return run
 
 
-def timings(fn: Callable[[str], object], qs: list[str]) -> list[float]:
-    out = []
-    for q in qs:
+def latencies(call: Callable[[str], object], inputs: list[str]) -> list[float]:
+    """Milliseconds per call."""
+    samples = []
+    for item in inputs:
         started = time.perf_counter()
-        fn(q)
-        out.append((time.perf_counter() - started) * 1000)
-    return out
+        call(item)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
 
 
 def side_by_side(
@@ -132,7 +133,7 @@ def side_by_side(
 ) -> None:
     # First, as a service worker meets them: one query after another, nothing else running in
     # between. Then on a snapshot of its own again, so that it meets them for the first time too.
-    alone = quantiles(timings(fresh(), qs))
+    alone = quantiles(latencies(fresh(), qs))
     ours = fresh()
     a: list[float] = []
     b: list[float] = []
@@ -157,7 +158,7 @@ def side_by_side(
     print(f"  {'ratio, in turn':14} {ratios}")
     # The same queries again: the per-snapshot caches (term score arrays, record numbers) warm,
     # as in a service that has answered for a while.
-    qc = quantiles(timings(ours, qs))
+    qc = quantiles(latencies(ours, qs))
     print(f"  {'again, warm':14} p50 {qc[0]:7.2f}  p95 {qc[1]:7.2f}  p99 {qc[2]:7.2f} ms")
 
 

@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import Callable
 from pathlib import Path
 
 from indexer import IndexerSettings, IndexReport, build_index, store
@@ -39,16 +38,6 @@ def timed_build(settings: IndexerSettings) -> tuple[IndexReport, float]:
     started = time.perf_counter()
     report = build_index(settings)
     return report, time.perf_counter() - started
-
-
-def latencies(call: Callable[[str], object], inputs: list[str]) -> list[float]:
-    """Milliseconds per call."""
-    samples = []
-    for item in inputs:
-        started = time.perf_counter()
-        call(item)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 def percentiles(samples: list[float]) -> str:
@@ -208,10 +197,10 @@ def bench_queries(index: Path) -> None:
     for q in qs[:20]:  # warm-up: lexicon, caches
         run_search(snap, SearchRequest(q), synonyms)
     print("\n== query latency (in-process run_search, one result page of 10) ==")
-    samples = latencies(lambda q: run_search(snap, SearchRequest(q), synonyms), qs)
+    samples = scale.latencies(lambda q: run_search(snap, SearchRequest(q), synonyms), qs)
     print(f"/search  {percentiles(samples)}  = {1000 / statistics.mean(samples):.0f} queries/s per process")
     prefixes = [q[:n] for q in qs for n in (2, 4, 6, 9) if len(q) >= n][:400]
-    print(f"/suggest {percentiles(latencies(lambda p: suggest(snap, p), prefixes))}")
+    print(f"/suggest {percentiles(scale.latencies(lambda p: suggest(snap, p), prefixes))}")
 
 
 def bench_analysis_cost() -> None:
@@ -239,8 +228,8 @@ def bench_analysis_cost() -> None:
             def one(q: str, snap: Snapshot = snap, synonyms: Synonyms = synonyms) -> object:
                 return run_search(snap, SearchRequest(q), synonyms)
 
-            latencies(one, qs[:20])  # warm-up
-            samples = latencies(one, qs)
+            scale.latencies(one, qs[:20])  # warm-up
+            samples = scale.latencies(one, qs)
             build_s = min(times)
             print(
                 f"{name:34} {build_s:8.2f} {report.passages / build_s:10.0f} "

@@ -190,14 +190,15 @@ def test_fused_analyzer_equals_the_chain_of_filters_on_the_corpus(
 
 
 # Lone surrogates crash the single filters' stemmer: the fused one drops them (test below).
-@settings(max_examples=300, deadline=None)
-@given(
-    st.text(
-        alphabet=st.sampled_from(list("aeiouënstrdlgkzjbwcé -.,'\n"))
-        | st.characters(blacklist_categories=("Cs",)),
-        max_size=200,
-    )
+DUTCHISH_TEXT = st.text(
+    alphabet=st.sampled_from(list("aeiouënstrdlgkzjbwcé -.,'\n"))
+    | st.characters(blacklist_categories=("Cs",)),
+    max_size=200,
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(DUTCHISH_TEXT)
 def test_fused_analyzer_equals_the_chain_of_filters_on_any_text(text: str) -> None:
     for config in CHAIN_CONFIGS:
         for kwargs in CALLS:
@@ -266,13 +267,7 @@ def test_dutch_text_fields_make_whooshs_postings(stemming: str | None) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.text(
-        alphabet=st.sampled_from(list("aeiouënstrdlgkzjbwcé -.,'\n"))
-        | st.characters(blacklist_categories=("Cs",)),
-        max_size=200,
-    )
-)
+@given(DUTCHISH_TEXT)
 def test_dutch_text_fields_make_whooshs_postings_for_any_text(text: str) -> None:
     from indexer.schema import DutchText, build_schema
 
