@@ -79,13 +79,14 @@ class ChunkedPostingPool(PostingPool):  # type: ignore[misc]
             self.save()
         self.current.append(item)
 
-    def save(self) -> None:
+    def _sort_current(self) -> list[Any]:
         current = self.current
+        current.sort(key=_field_and_term) if self._in_order else current.sort()
+        return current
+
+    def save(self) -> None:
+        current = self._sort_current()
         if current:
-            if self._in_order:
-                current.sort(key=_field_and_term)
-            else:
-                current.sort()
             path, f = self._new_run()
             self._write_run(f, current)
             self._add_run(path)
@@ -94,9 +95,7 @@ class ChunkedPostingPool(PostingPool):  # type: ignore[misc]
 
     def items(self, maxfiles: int = 128) -> Any:
         if not self.runs:  # everything fitted in memory: sorted here, as Whoosh does
-            current = self.current
-            current.sort(key=_field_and_term) if self._in_order else current.sort()
-            return current
+            return self._sort_current()
         return super().items(maxfiles)
 
     # A chunk is written as its length and its `marshal` bytes: `marshal.load` from a file
