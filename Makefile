@@ -71,10 +71,17 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 ## test: lint, the whole suite (browser tests included: needs Debian's chromium), then the
-## in-process suite on the other supported Pythons (3.12, 3.13: noxfile.py)
+## in-process suite on the other supported Pythons (3.12, 3.13: noxfile.py), both at once
 test: lint tests/browser/node_modules/.installed $(PDFJS)
 	$(PY) -m pytest
-	$(VENV)/bin/nox
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(addprefix nox-,$(NOX_PYTHONS))
+
+# One nox session per Python. They run side by side (a core each; their pytest temp dirs are
+# numbered and locked, so they do not meet); -O prints each one's output whole when it ends.
+NOX_PYTHONS := $(shell sed -n 's/^PYTHONS = \[\(.*\)\]/\1/p' noxfile.py | tr -d '",')
+.PHONY: $(addprefix nox-,$(NOX_PYTHONS))
+$(addprefix nox-,$(NOX_PYTHONS)): nox-%: $(VENV)/.installed
+	$(VENV)/bin/nox -s fast-$*
 
 # axe-core for the accessibility checks, pinned by tests/browser/package-lock.json
 tests/browser/node_modules/.installed: tests/browser/package-lock.json

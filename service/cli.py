@@ -79,7 +79,7 @@ def serve(args: argparse.Namespace) -> int:
             "backlog": settings.backlog,
         }
         if settings.worker_count > 1 and listener.supported():
-            listener.run(uvicorn.Config("service.app:create_app", **options))
+            listener.run(options)
         else:
             uvicorn.run("service.app:create_app", **options)
     finally:

@@ -17,12 +17,17 @@ sockets they are handed, gets a new socket bound to the same address instead of 
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
+
+from . import balance
 
 log = logging.getLogger("uvicorn.error")
 STARTUP_FAILURE = 3  # uvicorn's exit status when it cannot start
@@ -52,9 +57,11 @@ def supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
-def run(config: uvicorn.Config) -> None:
-    """uvicorn's multi-worker supervisor, with a listening socket per worker (`supported()`
-    systems, `config.workers` > 1, a host and port)."""
+def run(options: dict[str, Any]) -> None:
+    """uvicorn's multi-worker supervisor for the service app, with a listening socket per worker
+    (`supported()` systems, `workers` > 1, a host and port) and their connections kept in
+    balance (`balance`). `options` are uvicorn.Config's."""
+    config = uvicorn.Config("service.balance:create_app", http=balance.CountingProtocol, **options)
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     try:
         sock = bind_reuseport(family, (config.host, config.port))
@@ -63,7 +70,14 @@ def run(config: uvicorn.Config) -> None:
         sys.exit(STARTUP_FAILURE)
     host, port = sock.getsockname()[:2]
     log.info("Listening on http://%s:%d with a socket per worker (%d workers)", host, port, config.workers)
+    handle, name = tempfile.mkstemp(prefix="vindplaats-connections-")
+    os.close(handle)
+    table = Path(name)
     try:
+        balance.create_table(table)
+        os.environ[balance.TABLE_ENV] = str(table)  # the spawned workers find it there
         Multiprocess(config, sockets=[sock]).run()
     finally:
+        os.environ.pop(balance.TABLE_ENV, None)
+        table.unlink(missing_ok=True)
         sock.close()

@@ -88,6 +88,11 @@ class Metrics:
         )
         self.reloads = Counter("vindplaats_index_reloads", "New index builds loaded by a worker", registry=r)
         self.syncs = Counter("vindplaats_sync_runs", "Sync runs, by result", ["result"], registry=r)
+        self.rebalanced = Counter(
+            "vindplaats_connections_rebalanced",
+            "Keep-alive connections ended by a worker that held more than its share (service.balance)",
+            registry=r,
+        )
 
 
 _metrics: Metrics | None = None
@@ -114,6 +119,10 @@ def record_sync(result: str) -> None:
 
 def record_reload() -> None:
     get_metrics().reloads.inc()
+
+
+def record_rebalance() -> None:
+    get_metrics().rebalanced.inc()
 
 
 # --- the index, read at scrape time ------------------------------------------------------------
@@ -186,11 +195,12 @@ def _forget_dead_workers(directory: Path) -> None:
 
     pids = {int(m.group(1)) for f in directory.iterdir() if (m := _LIVE_FILE.match(f.name))}
     for pid in pids:
-        if not _alive(pid):
+        if not process_alive(pid):
             multiprocess.mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process `pid` exists (one of another user's counts too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -136,22 +136,38 @@ def inode_owners(inodes: set[int]) -> dict[int, int]:
     return owners
 
 
+def ask(conn: http.client.HTTPConnection, path: str) -> http.client.HTTPConnection:
+    """GET `path` on keep-alive `conn`; the connection to go on with: `conn`, or a new one
+    when the worker ended it (`Connection: close`, see `service.balance`)."""
+    conn.request("GET", path)
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 200
+    if response.getheader("connection", "").lower() != "close":
+        return conn
+    conn.close()
+    again = http.client.HTTPConnection(conn.host, conn.port, timeout=10)
+    again.connect()
+    return again
+
+
 def test_each_worker_listens_on_a_socket_of_its_own_and_connections_spread(server: str) -> None:
     """With one shared socket, a burst of keep-alive connections went nearly all to one worker
     (1 or 2 of 32 to the other in most tries), which then answered every request of the
     others' queue; a socket per worker (SO_REUSEPORT) has the kernel deal them out."""
     port = int(server.rsplit(":", 1)[1])
     LISTEN, ESTABLISHED = 0x0A, 0x01
-    listening = {inode for state, _, inode in tcp_sockets(port) if state == LISTEN}
-    owners = inode_owners(listening)
+    deadline = time.monotonic() + 30
+    while True:  # /health answered by one worker; the other may still be loading the index
+        listening = {inode for state, _, inode in tcp_sockets(port) if state == LISTEN}
+        owners = inode_owners(listening)
+        if len(set(owners.values())) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert len(listening) == 2 and len(set(owners.values())) == 2, owners  # two workers, two sockets
     connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(40)]
     try:
-        for conn in connections:
-            conn.request("GET", "/health")
-            response = conn.getresponse()
-            response.read()
-            assert response.status == 200
+        connections = [ask(conn, "/health") for conn in connections]
         ours = {conn.sock.getsockname()[1] for conn in connections}
         accepted = {
             inode for state, peer, inode in tcp_sockets(port) if state == ESTABLISHED and peer in ours
@@ -190,3 +206,55 @@ def test_a_killed_worker_is_replaced_with_a_socket_of_its_own(tmp_path: Path) ->
         assert len(now) == 2 and victim not in now, (before, now)
         for _ in range(20):  # whichever socket a connection lands on answers
             assert search(url, "wijkteams")["total"] > 0
+
+
+def test_connections_left_on_a_survivor_are_shared_with_the_replacement(tmp_path: Path) -> None:
+    """A killed worker's clients reconnect to the survivor (the only socket left listening);
+    without balancing every keep-alive connection stays there and the replacement idles. The
+    survivor answers some with `Connection: close` until both hold about as many."""
+    port = free_port()
+    built = build("corpus", tmp_path / "index", f"http://127.0.0.1:{port}")
+    assert built.returncode == 0, built.stderr
+    with running_service(tmp_path / "index", "corpus", port, tmp_path / "service.log", workers=2):
+        LISTEN, ESTABLISHED = 0x0A, 0x01
+
+        def listeners() -> set[int]:
+            listening = {inode for state, _, inode in tcp_sockets(port) if state == LISTEN}
+            return set(inode_owners(listening).values())
+
+        def split(conns: list[http.client.HTTPConnection]) -> Counter[int]:
+            ours = {c.sock.getsockname()[1] for c in conns if c.sock is not None}
+            held = {
+                inode for state, peer, inode in tcp_sockets(port) if state == ESTABLISHED and peer in ours
+            }
+            return Counter(inode_owners(held).values())
+
+        deadline = time.monotonic() + 30
+        while len(before := listeners()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(before) == 2
+        victim = min(before)
+        os.kill(victim, signal.SIGKILL)
+        while victim in listeners():
+            time.sleep(0.01)
+        # The replacement needs a second or more to start: these all land on the survivor.
+        conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(24)]
+        try:
+            conns = [ask(conn, "/health") for conn in conns]  # accepted before they are looked up
+            start = split(conns)
+            assert len(start) == 1 and sum(start.values()) == 24, start
+            deadline = time.monotonic() + 60
+            while len(listeners()) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(listeners()) == 2
+            for _ in range(30):  # rounds of one search per connection, until none is ended
+                before_round = list(conns)
+                conns = [ask(conn, "/search?q=wijkteams") for conn in conns]
+                if conns == before_round:
+                    break
+            assert conns == before_round, "connections still being ended after 30 rounds"
+            end = split(conns)
+            assert len(end) == 2 and max(end.values()) - min(end.values()) <= 1, (start, end)
+        finally:
+            for conn in conns:
+                conn.close()
