@@ -40,6 +40,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
+from whoosh.reading import TermNotFound as TermNotFound  # for readers of postings (service)
 
 from .errors import IndexStoreError
 from .schema import SCHEMA_VERSION, build_schema

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.schema import PASSAGE_FIELDS
+from indexer.store import TermNotFound
 
 from .docsets import has
 from .highlight import WORD, Marks, snippet, word_terms
@@ -122,15 +123,17 @@ def read_postings(snap: Snapshot, wanted: dict[str, list[int]]) -> dict[int, Hit
                 continue
             local = [d - offset for d in docnums[lo:hi]]
             for fieldname in PASSAGE_FIELDS:
-                if (fieldname, term) in leaf:
-                    _read_term(leaf, fieldname, term, local, offset, hits)
+                try:  # one lookup in the term table, not a test and then a lookup
+                    m = leaf.postings(fieldname, term)
+                except TermNotFound:
+                    continue
+                _read_term(m, fieldname, term, local, offset, hits)
     return hits
 
 
 def _read_term(
-    leaf: Any, fieldname: str, term: str, local: list[int], offset: int, hits: dict[int, Hit]
+    m: Any, fieldname: str, term: str, local: list[int], offset: int, hits: dict[int, Hit]
 ) -> None:
-    m = leaf.postings(fieldname, term)
     # The wanted passages are live, so a filter for deleted documents has nothing to remove.
     raw = getattr(m, "child", m)
     if not all(

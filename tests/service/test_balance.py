@@ -3,13 +3,14 @@ keep-alive connection of a worker holding more than its share."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
 from service import balance
 from service.balance import BalanceMiddleware, ConnectionTable
+
+from ..load import run
 
 LIVE = {101, 102, 103}
 
@@ -83,7 +84,7 @@ def test_the_middleware_closes_only_while_this_worker_has_a_surplus(tmp_path: Pa
         async def receive() -> dict:  # type: ignore[type-arg]
             return {"type": "http.request"}
 
-        asyncio.run(wrapped({"type": "http"}, receive, send))
+        run(wrapped({"type": "http"}, receive, send))
         assert sent[1]["body"] == b"ok"
         return list(sent[0]["headers"])
 
