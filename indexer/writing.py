@@ -42,7 +42,7 @@ from .documents import Document
 from .errors import IndexStoreError
 from .lifeline import Lifeline, lifeline, stop
 
-_field_and_term = operator.itemgetter(0, 1)
+_term = operator.itemgetter(1)
 BATCH_DOCS = 16  # documents per message to a writer process
 DEFAULT_OPTIONS: dict[str, Any] = {"limitmb": 256, "compound": False}
 RUN_CHUNK = 10_000  # postings per record of a sorted run on disk
@@ -58,31 +58,46 @@ class ChunkedPostingPool(PostingPool):  # type: ignore[misc]
     """
 
     # Postings arrive document by document, so those of one (field, term) arrive in document
-    # order; a stable sort on (field, term) alone then gives Whoosh's order, comparing two
-    # items instead of five-item tuples (the sort was a sixth of a writer's CPU). A posting
-    # that arrives out of document order (none do today) falls back to sorting whole items.
+    # order, and a stable sort on (field, term) alone gives Whoosh's order. The buffer keeps a
+    # list per field (a few), each sorted on its term bytes: comparing bytes, not five-item
+    # tuples or (field, term) keys, made the sort 3-4 times faster (it was a sixth of a
+    # writer's CPU, then a tenth). A posting that arrives out of document order (none do
+    # today) falls back to sorting whole items.
     _last_docnum = -1
     _in_order = True
-    current: list[Any]
     currentsize: int
     runs: list[str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fields: dict[str, list[Any]] = {}
 
     def add(self, item: Any) -> None:
         # item = (fieldname, tbytes, docnum, weight, vbytes); Whoosh's own add also asserts the
         # types and counts the size the same way, per posting.
-        self.fieldnames.add(item[0])
         if item[2] < self._last_docnum:
             self._in_order = False
         self._last_docnum = item[2]
         self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
         if self.currentsize > self.limit:
             self.save()
-        self.current.append(item)
+        bucket = self._fields.get(item[0])
+        if bucket is None:
+            bucket = self._fields[item[0]] = []
+            self.fieldnames.add(item[0])
+        bucket.append(item)
 
     def _sort_current(self) -> list[Any]:
-        current = self.current
-        current.sort(key=_field_and_term) if self._in_order else current.sort()
-        return current
+        """The buffer's postings in Whoosh's order (the buffer is emptied)."""
+        fields, self._fields = self._fields, {}
+        if not self._in_order:
+            return sorted(item for bucket in fields.values() for item in bucket)
+        out: list[Any] = []
+        for name in sorted(fields):
+            bucket = fields[name]
+            bucket.sort(key=_term)
+            out += bucket
+        return out
 
     def save(self) -> None:
         current = self._sort_current()
@@ -90,7 +105,6 @@ class ChunkedPostingPool(PostingPool):  # type: ignore[misc]
             path, f = self._new_run()
             self._write_run(f, current)
             self._add_run(path)
-            self.current = []
         self.currentsize = 0
 
     def items(self, maxfiles: int = 128) -> Any:
@@ -123,10 +137,40 @@ class ChunkedPostingPool(PostingPool):  # type: ignore[misc]
             self._remove_run(path)
 
 
+class _FieldLengths:
+    """A finished segment's per-document reader whose field lengths are read once per document.
+
+    Writing the postings, Whoosh asks for the length of a posting's document in its field for
+    every posting (for each block's shortest and longest), and each answer is a column read
+    through the segment's file (~2 µs; a tenth of a build's CPU at 100,000 passages). Here a
+    field's lengths are read on its first question, once per document, and kept in a list."""
+
+    def __init__(self, reader: Any, doccount: int) -> None:
+        self._reader = reader
+        self._doccount = doccount
+        self._lengths: dict[str, list[Any]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> Any:
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            read = self._reader.doc_field_length
+            lengths = self._lengths[fieldname] = [read(n, fieldname, default) for n in range(self._doccount)]
+        return lengths[docnum]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+class _SegmentWriter(SegmentWriter):  # type: ignore[misc]
+    def per_document_reader(self) -> Any:
+        return _FieldLengths(super().per_document_reader(), self.docnum)
+
+
 def segment_writer(ix: Any, _lk: bool = True, **options: Any) -> SegmentWriter:
-    """Whoosh's writer of one segment, with `ChunkedPostingPool` (and our default options)."""
+    """Whoosh's writer of one segment, with `ChunkedPostingPool`, field lengths read once
+    (`_FieldLengths`) and our default options."""
     options = {**DEFAULT_OPTIONS, **options}
-    w = SegmentWriter(ix, _lk=_lk, **options)
+    w = _SegmentWriter(ix, _lk=_lk, **options)
     w.pool = ChunkedPostingPool(w._tempstorage, w.newsegment, limitmb=options["limitmb"])
     return w
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from whoosh import writing as whoosh_writing
 from whoosh.filedb import filestore as whoosh_filedb
 
 from indexer import IndexerError, IndexerSettings, IndexReport, build_index, store, update_index, writing
@@ -351,6 +352,30 @@ def test_postings_sorted_on_disk_read_back_as_sorted_in_memory(
     for key, postings in built.items():
         assert postings.keys() == reference.keys(), key
         assert postings == reference, key
+
+
+def test_field_lengths_read_once_write_the_segment_whoosh_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The segment writer reads each document's field lengths once (`writing._FieldLengths`);
+    its postings and term files are byte for byte those of Whoosh's own SegmentWriter, block
+    lengths included (a length off for some documents changes them)."""
+    corpus = tmp_path / "corpus"
+    word_posts(corpus, range(200), random.Random(5), paragraphs=4)
+    written = {}
+    for name in ("ours", "whoosh"):
+        if name == "whoosh":
+            monkeypatch.setattr(writing, "_SegmentWriter", whoosh_writing.SegmentWriter)
+        settings = IndexerSettings(
+            corpus_dir=corpus, index_dir=tmp_path / name / "index", writers=1, writer_memory_mb=1
+        )
+        build_index(settings)
+        build = settings.index_dir.resolve()
+        written[name] = sorted(
+            (p.suffix, p.read_bytes()) for p in build.iterdir() if p.suffix in (".pst", ".trm")
+        )
+    assert [suffix for suffix, _ in written["ours"]] == [".pst", ".trm"]
+    assert written["ours"] == written["whoosh"]
 
 
 def test_a_posting_out_of_document_order_sorts_whole_postings(tmp_path: Path) -> None:
