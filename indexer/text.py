@@ -30,6 +30,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BULLETS = re.compile("[\u2022\u25aa\u25cf\u25e6\u2043\u2219\uf0b7\uf0a7\uf076\uf0d8\uf0fc]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
 def fold(text: str) -> str:
@@ -43,7 +44,7 @@ def map_private_use(text: str) -> str:
 
 
 def _has_pua(text: str) -> bool:
-    return any("\ue000" <= ch <= "\uf8ff" for ch in text)
+    return _PRIVATE_USE.search(text) is not None
 
 
 def clean_text(text: str) -> str:
@@ -55,8 +56,7 @@ def clean_text(text: str) -> str:
     text = _CONTROL.sub(" ", text)
     text = _BULLETS.sub(" ", text)
     # Remaining private-use characters are glyphs without meaning (icons, dingbats).
-    if _has_pua(text):
-        text = "".join(ch for ch in text if not "\ue000" <= ch <= "\uf8ff")
+    text = _PRIVATE_USE.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(lines).strip()
