@@ -8,6 +8,7 @@ through `web_url`, and the service checks again when it renders (`is_safe_link`)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote, urljoin, urlsplit
 
 FILES_PREFIX = "/files/"
@@ -38,9 +39,13 @@ def files_path(source: str) -> str:
     return FILES_PREFIX + quote(source)
 
 
+# Every link of every search answer is checked again (~60 an answer); the same documents'
+# links come back answer after answer.
+@lru_cache(maxsize=8192)
 def is_safe_link(value: str | None) -> bool:
     """Whether `value` may become an href: an http(s) URL or one of our own absolute paths."""
     text = value or ""
     if text.startswith("/") and not text.startswith("//") and not _UNSAFE.search(text):
         return True
-    return bool(web_url(text)) and web_url(text) == text
+    url = web_url(text)
+    return bool(url) and url == text

@@ -132,7 +132,8 @@ def absolute_links(data: dict[str, Any], base: str) -> dict[str, Any]:
 
 def _walk(data: Any, base: str) -> Any:
     """`data` with every own path under a link key made absolute; any other link that is not
-    http(s) becomes "" (clients show no link), so an old index cannot bring one back."""
+    http(s) becomes "" (clients show no link), so an old index cannot bring one back. Only
+    dicts and lists are descended into (a search answer has a few hundred scalars)."""
     if isinstance(data, dict):
         out = {}
         for key, value in data.items():
@@ -143,9 +144,11 @@ def _walk(data: Any, base: str) -> Any:
                     out[key] = base + value
                 else:
                     out[key] = value
-            else:
+            elif isinstance(value, dict | list):
                 out[key] = _walk(value, base)
+            else:
+                out[key] = value
         return out
     if isinstance(data, list):
-        return [_walk(item, base) for item in data]
+        return [_walk(item, base) if isinstance(item, dict | list) else item for item in data]
     return data
