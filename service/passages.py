@@ -63,6 +63,7 @@ class Hit:
     docnum: int
     tf: dict[tuple[str, str], float] = field(default_factory=dict)
     positions: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    lengths: dict[str, int] = field(default_factory=dict)  # field lengths, read once a passage
 
 
 def passage_numbers(snap: Snapshot, docs: list[DocInfo]) -> dict[int, str]:
@@ -220,7 +221,9 @@ class PassageScorer:
         for f in PASSAGE_FIELDS:
             tf = hit.tf.get((f, term))
             if tf:
-                fl = self.reader.doc_field_length(hit.docnum, f, 1) or 1
+                fl = hit.lengths.get(f)
+                if fl is None:
+                    fl = hit.lengths[f] = self.reader.doc_field_length(hit.docnum, f, 1) or 1
                 score += self.idf[(f, term)] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * fl / self.avgfl[f]))
         return score
 
