@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, count
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,6 @@ from indexer.text import fold
 from .query import Group
 
 WORD = re.compile(TOKEN_PATTERN)
-_MATCHED = re.Match.group
 SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
 WEAK_WORDS_FILE = Path(__file__).parent / "data" / "weak_words_nl.txt"
 
@@ -70,25 +68,6 @@ class _Span:
         return _Span(self.startchar, self.endchar)
 
 
-class _MarkOf(dict[str, int]):
-    """Per query: surface word -> 1 + the group it marks by itself, or 0; filled on first sight,
-    so a passage's words are looked up by `map` in C (`dict.__getitem__`)."""
-
-    __slots__ = ("words",)
-
-    def __init__(self, words: dict[str, int]) -> None:
-        super().__init__()
-        self.words = words
-
-    def __missing__(self, word: str) -> int:
-        terms = analysis.known_words().get(word)
-        if terms is None:
-            terms = analysis.word_terms(word)
-        own, group = _group_of(terms, self.words)
-        mark = self[word] = group + 1 if group is not None and own else 0
-        return mark
-
-
 @dataclass(frozen=True, slots=True)
 class Marks:
     """What to mark for one query: single terms and whole phrases, each with its group."""
@@ -97,10 +76,6 @@ class Marks:
     phrases: tuple[tuple[tuple[str, ...], int], ...]
     # Per query: surface word -> (its own term, the group it marks); passages repeat words.
     memo: dict[str, tuple[str, int | None]] = field(default_factory=dict, compare=False)
-    mark_of: _MarkOf = field(init=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "mark_of", _MarkOf(self.words))
 
     @classmethod
     def from_groups(cls, groups: list[Group]) -> Marks:
@@ -145,12 +120,21 @@ def _marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:
     """(start, end, group) of every marked stretch of `text`, in order."""
     words, memo = marks.words, marks.memo
     if not marks.phrases:
-        # Most words of a passage mark nothing: without phrases only the marked ones are kept,
-        # found by C loops (`map`, `compress`) over the words' matches (a snippet's cost is
-        # this step; in text order, so no sort).
-        matches = list(WORD.finditer(text))
-        groups = list(map(marks.mark_of.__getitem__, map(_MATCHED, matches)))
-        return [(matches[i].start(), matches[i].end(), groups[i] - 1) for i in compress(count(), groups)]
+        # Most words of a passage mark nothing: without phrases only the marked ones are kept
+        # (a snippet's cost is this loop; in text order, so no sort).
+        marked: list[tuple[int, int, int]] = []
+        known = analysis.known_words().get
+        for m in WORD.finditer(text):
+            word = m.group()
+            found = memo.get(word)
+            if found is None:
+                terms = known(word)
+                if terms is None:
+                    terms = analysis.word_terms(word)
+                found = memo[word] = _group_of(terms, words)
+            if found[1] is not None and found[0]:
+                marked.append((m.start(), m.end(), found[1]))
+        return marked
     # The words that are not stopwords (a phrase matches across stopwords, as the index has
     # none): their matches and own terms, and which of them mark by themselves. Phrases are
     # looked for by their first term only (`list.index`), not by a table of every word.
