@@ -215,7 +215,7 @@ def test_connections_left_on_a_survivor_are_shared_with_the_replacement(tmp_path
     port = free_port()
     built = build("corpus", tmp_path / "index", f"http://127.0.0.1:{port}")
     assert built.returncode == 0, built.stderr
-    with running_service(tmp_path / "index", "corpus", port, tmp_path / "service.log", workers=2):
+    with running_service(tmp_path / "index", "corpus", port, tmp_path / "service.log", workers=2) as url:
         LISTEN, ESTABLISHED = 0x0A, 0x01
 
         def listeners() -> set[int]:
@@ -223,6 +223,13 @@ def test_connections_left_on_a_survivor_are_shared_with_the_replacement(tmp_path
             return set(inode_owners(listening).values())
 
         def split(conns: list[http.client.HTTPConnection]) -> Counter[int]:
+            """Connections per worker, once all are accepted (a new one may still be queued)."""
+            deadline = time.monotonic() + 10
+            while (held := owned(conns)).total() < len(conns) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return held
+
+        def owned(conns: list[http.client.HTTPConnection]) -> Counter[int]:
             ours = {c.sock.getsockname()[1] for c in conns if c.sock is not None}
             held = {
                 inode for state, peer, inode in tcp_sockets(port) if state == ESTABLISHED and peer in ours
@@ -255,6 +262,15 @@ def test_connections_left_on_a_survivor_are_shared_with_the_replacement(tmp_path
             assert conns == before_round, "connections still being ended after 30 rounds"
             end = split(conns)
             assert len(end) == 2 and max(end.values()) - min(end.values()) <= 1, (start, end)
+            status, body, _ = get(url + "/metrics")
+            counted = [
+                line
+                for line in body.decode().splitlines()
+                if line.startswith("vindplaats_connections_rebalanced_total ")
+            ]
+            assert status == 200 and counted and float(counted[0].split()[1]) >= 10, (
+                counted
+            )  # 24/0 needs 10 or more
         finally:
             for conn in conns:
                 conn.close()
