@@ -142,8 +142,9 @@ class _FieldLengths:
 
     Writing the postings, Whoosh asks for the length of a posting's document in its field for
     every posting (for each block's shortest and longest), and each answer is a column read
-    through the segment's file (~2 µs; a tenth of a build's CPU at 100,000 passages). Here a
-    field's lengths are read on its first question, once per document, and kept in a list."""
+    through the segment's file (1.2 µs, against 0.37 µs from the list; 5-8 % of a build's CPU
+    at 100,000 passages). Here a field's lengths are read on its first question, once per
+    document, and kept in a list."""
 
     def __init__(self, reader: Any, doccount: int) -> None:
         self._reader = reader

@@ -16,8 +16,8 @@ worker as often as not. Splits converge within a few requests; an even split clo
 
 The table is a file of `SLOTS` slots of two 8-byte integers; a worker claims a free slot (or
 one whose process has died: a worker that stops leaves its slot to the next) under `flock`
-and then writes only its own slot. Readers take no
-lock: an aligned 8-byte write is not torn, and a count read one request late is harmless.
+and then writes only its own slot. Readers take no lock: an aligned 8-byte write is not torn,
+and a count read one request late is harmless.
 """
 
 from __future__ import annotations
