@@ -99,6 +99,8 @@ class ConnectionTable:
 
     def surplus(self) -> bool:
         """Whether this worker holds SLACK or more connections above the least loaded one."""
+        if self.connections < SLACK:  # asked on every response; fewer cannot be SLACK above anyone
+            return False
         others = self.others()
         return bool(others) and self.connections - min(others) >= SLACK
 

@@ -136,6 +136,23 @@ def inode_owners(inodes: set[int]) -> dict[int, int]:
     return owners
 
 
+LISTEN, ESTABLISHED = 0x0A, 0x01  # TCP states in /proc/net/tcp
+
+
+def listening_workers(port: int) -> set[int]:
+    """The pids of the processes listening on `port`."""
+    listening = {inode for state, _, inode in tcp_sockets(port) if state == LISTEN}
+    return set(inode_owners(listening).values())
+
+
+def two_workers(port: int, timeout: float = 30) -> set[int]:
+    """Both workers' pids, once both listen (the second may still be loading the index)."""
+    deadline = time.monotonic() + timeout
+    while len(workers := listening_workers(port)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return workers
+
+
 def ask(conn: http.client.HTTPConnection, path: str) -> http.client.HTTPConnection:
     """GET `path` on keep-alive `conn`; the connection to go on with: `conn`, or a new one
     when the worker ended it (`Connection: close`, see `service.balance`)."""
@@ -156,14 +173,9 @@ def test_each_worker_listens_on_a_socket_of_its_own_and_connections_spread(serve
     (1 or 2 of 32 to the other in most tries), which then answered every request of the
     others' queue; a socket per worker (SO_REUSEPORT) has the kernel deal them out."""
     port = int(server.rsplit(":", 1)[1])
-    LISTEN, ESTABLISHED = 0x0A, 0x01
-    deadline = time.monotonic() + 30
-    while True:  # /health answered by one worker; the other may still be loading the index
-        listening = {inode for state, _, inode in tcp_sockets(port) if state == LISTEN}
-        owners = inode_owners(listening)
-        if len(set(owners.values())) >= 2 or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    two_workers(port)  # /health was answered by one worker
+    listening = {inode for state, _, inode in tcp_sockets(port) if state == LISTEN}
+    owners = inode_owners(listening)
     assert len(listening) == 2 and len(set(owners.values())) == 2, owners  # two workers, two sockets
     connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(40)]
     try:
@@ -185,21 +197,13 @@ def test_a_killed_worker_is_replaced_with_a_socket_of_its_own(tmp_path: Path) ->
     built = build("corpus", tmp_path / "index", f"http://127.0.0.1:{port}")
     assert built.returncode == 0, built.stderr
     with running_service(tmp_path / "index", "corpus", port, tmp_path / "service.log", workers=2) as url:
-        LISTEN = 0x0A
-
-        def workers() -> set[int]:
-            listening = {inode for state, _, inode in tcp_sockets(port) if state == LISTEN}
-            return set(inode_owners(listening).values())
-
-        deadline = time.monotonic() + 30
-        while len(before := workers()) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)  # the second worker may still be loading the index
+        before = two_workers(port)
         assert len(before) == 2
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            now = workers()
+            now = listening_workers(port)
             if len(now) == 2 and victim not in now:
                 break
             time.sleep(0.2)
@@ -216,11 +220,6 @@ def test_connections_left_on_a_survivor_are_shared_with_the_replacement(tmp_path
     built = build("corpus", tmp_path / "index", f"http://127.0.0.1:{port}")
     assert built.returncode == 0, built.stderr
     with running_service(tmp_path / "index", "corpus", port, tmp_path / "service.log", workers=2) as url:
-        LISTEN, ESTABLISHED = 0x0A, 0x01
-
-        def listeners() -> set[int]:
-            listening = {inode for state, _, inode in tcp_sockets(port) if state == LISTEN}
-            return set(inode_owners(listening).values())
 
         def split(conns: list[http.client.HTTPConnection]) -> Counter[int]:
             """Connections per worker, once all are accepted (a new one may still be queued)."""
@@ -236,13 +235,11 @@ def test_connections_left_on_a_survivor_are_shared_with_the_replacement(tmp_path
             }
             return Counter(inode_owners(held).values())
 
-        deadline = time.monotonic() + 30
-        while len(before := listeners()) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
+        before = two_workers(port)
         assert len(before) == 2
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
-        while victim in listeners():
+        while victim in listening_workers(port):
             time.sleep(0.01)
         # The replacement needs a second or more to start: these all land on the survivor.
         conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(24)]
@@ -250,10 +247,7 @@ def test_connections_left_on_a_survivor_are_shared_with_the_replacement(tmp_path
             conns = [ask(conn, "/health") for conn in conns]  # accepted before they are looked up
             start = split(conns)
             assert len(start) == 1 and sum(start.values()) == 24, start
-            deadline = time.monotonic() + 60
-            while len(listeners()) < 2 and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert len(listeners()) == 2
+            assert len(two_workers(port, timeout=60)) == 2  # the replacement is up
             for _ in range(30):  # rounds of one search per connection, until none is ended
                 before_round = list(conns)
                 conns = [ask(conn, "/search?q=wijkteams") for conn in conns]
