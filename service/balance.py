@@ -65,6 +65,10 @@ class ConnectionTable:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self.slot = self._claim()
         self.connections = 0
+        # A connection told to close that has not gone yet: until it has, no other is closed.
+        # A worker busy with a run of searches sees connections come and go only after it, and
+        # would otherwise close every response of the run on the same stale counts.
+        self.closing = False
 
     def _claim(self) -> int:
         slots = self._slots
@@ -81,6 +85,7 @@ class ConnectionTable:
 
     def closed(self) -> None:
         self.connections -= 1
+        self.closing = False
         self._slots[2 * self.slot + 1] = self.connections
 
     def others(self) -> list[int]:
@@ -98,11 +103,17 @@ class ConnectionTable:
         return out
 
     def surplus(self) -> bool:
-        """Whether this worker holds SLACK or more connections above the least loaded one."""
-        if self.connections < SLACK:  # asked on every response; fewer cannot be SLACK above anyone
+        """Whether this worker holds SLACK or more connections above the least loaded one, and
+        closes none yet."""
+        # Asked on every response; with fewer than SLACK it cannot be SLACK above anyone.
+        if self.closing or self.connections < SLACK:
             return False
         others = self.others()
         return bool(others) and self.connections - min(others) >= SLACK
+
+    def close_one(self) -> None:
+        """A response has told its client to close: wait for that before another."""
+        self.closing = True
 
 
 _table: ConnectionTable | None = None  # this worker process's, from `worker_table()`
@@ -147,6 +158,7 @@ class BalanceMiddleware:
         async def closing(message: Message) -> None:
             if message["type"] == "http.response.start" and table.surplus():
                 message["headers"] = [*message.get("headers", []), (b"connection", b"close")]
+                table.close_one()
                 record_rebalance()
             await send(message)
 

@@ -305,17 +305,33 @@ class IndexHandle:
             problem = None
         return problem or f"{type(exc).__name__}: {exc}"
 
+    def reload_due(self) -> bool:
+        """Whether the next `use()` would first load a build (seconds at 100,000 passages): a
+        hint without the lock, for a caller that would rather load in a thread (`refresh`)."""
+        snap, target = self._snapshot, self._current_target()
+        if snap is not None and target == str(snap.path):
+            return False
+        rejected = self._rejected
+        return not (rejected and rejected[0] == target and not self._retry_due(rejected))
+
+    def refresh(self) -> None:
+        """Load a new build now if one is due (what `use()` does first)."""
+        with self._lock:
+            self._maybe_reload()
+
+    def _retry_due(self, rejected: tuple[str, float, str, int]) -> bool:
+        # Without any snapshot, retrying often is all there is to do.
+        attempts = rejected[3] if self._snapshot is not None else 1
+        wait = min(MAX_RETRY_SECONDS, self.retry_seconds * 2.0 ** (attempts - 1))
+        return time.monotonic() - rejected[1] >= wait
+
     def _maybe_reload(self) -> None:
         target = self._current_target()
         if self._snapshot is not None and target == str(self._snapshot.path):
             return
         rejected = self._rejected
-        if rejected and rejected[0] == target:
-            # Without any snapshot, retrying often is all there is to do.
-            attempts = rejected[3] if self._snapshot is not None else 1
-            wait = min(MAX_RETRY_SECONDS, self.retry_seconds * 2 ** (attempts - 1))
-            if time.monotonic() - rejected[1] < wait:
-                return
+        if rejected and rejected[0] == target and not self._retry_due(rejected):
+            return
         try:
             fresh = self._load()
         except IndexUnavailable as exc:

@@ -314,3 +314,44 @@ def test_service_picks_up_a_swapped_index(
         build_index(settings)
         assert local.get("/health").json()["documents"] == 6
         assert search(local, q="buurtbudgetten")["total"] == 1
+
+
+def test_a_search_that_loads_a_new_build_leaves_the_service_answering(
+    tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Searches run on the event loop; the load of a new build (seconds at 100,000 passages)
+    must not: meanwhile the loop answers what needs no index."""
+    import threading
+
+    from service import reader
+
+    source = tiny_build[0]
+    corpus = tmp_path / "corpus"
+    shutil.copytree(source.corpus_dir, corpus)
+    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1)
+    build_index(settings)
+    with TestClient(create_app(ServiceSettings(index=settings.index_dir))) as local:
+        (corpus / "notes" / "nieuw.md").write_text(
+            "---\ntitle: Buurtbudgetten\n---\n" + "Over buurtbudgetten in de wijk. " * 20, "utf-8"
+        )
+        build_index(settings)
+        loading, answered = threading.Event(), threading.Event()
+        waited: list[bool] = []  # whether the load saw the other request answered
+        real_load = reader.load_snapshot
+
+        def slow_load(path: Path) -> reader.Snapshot:
+            loading.set()
+            waited.append(answered.wait(5))
+            return real_load(path)
+
+        monkeypatch.setattr(reader, "load_snapshot", slow_load)
+        found: list[dict[str, Any]] = []
+        searcher = threading.Thread(target=lambda: found.append(search(local, q="buurtbudgetten")))
+        searcher.start()
+        assert loading.wait(10), "the search did not load the new build"
+        widget = local.get("/widget.js")
+        answered.set()
+        searcher.join(20)
+        assert widget.status_code == 200
+        assert waited == [True], "the service stood still while a build loaded"
+        assert found and found[0]["total"] == 1

@@ -91,7 +91,10 @@ def test_the_middleware_closes_only_while_this_worker_has_a_surplus(tmp_path: Pa
     connect(mine, 1)
     connect(other, 1)
     assert headers() == [(b"x-a", b"1")]
-    connect(mine, 2)
+    connect(mine, 3)  # 4 against 1: two should go, but one at a time
     assert headers() == [(b"x-a", b"1"), (b"connection", b"close")]
-    mine.closed()
+    assert (b"connection", b"close") not in headers()  # the first has not gone yet
+    mine.closed()  # it has: 3 against 1
+    assert (b"connection", b"close") in headers()
+    mine.closed()  # 2 against 1
     assert (b"connection", b"close") not in headers()
