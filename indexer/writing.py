@@ -36,6 +36,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import IndexWriter, PostingPool, SegmentWriter
 
 from .documents import Document
@@ -170,10 +171,18 @@ class _SegmentWriter(SegmentWriter):  # type: ignore[misc]
 def segment_writer(ix: Any, _lk: bool = True, **options: Any) -> SegmentWriter:
     """Whoosh's writer of one segment, with `ChunkedPostingPool`, field lengths read once
     (`_FieldLengths`) and our default options."""
-    options = {**DEFAULT_OPTIONS, **options}
+    options = {"codec": postings_codec(), **DEFAULT_OPTIONS, **options}
     w = _SegmentWriter(ix, _lk=_lk, **options)
     w.pool = ChunkedPostingPool(w._tempstorage, w.newsegment, limitmb=options["limitmb"])
     return w
+
+
+def postings_codec() -> W3Codec:
+    """Whoosh's codec with its posting blocks not compressed: stage 2 of every search decodes
+    a block per term and document shown, and zlib was a quarter of that; builds skip
+    compressing every block. The postings take about twice the disk (read with `pread`, so
+    not in a worker's memory); readers of either kind read both, as the flag is per block."""
+    return W3Codec(compression=0)
 
 
 def _write_segment(

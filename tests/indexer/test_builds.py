@@ -403,3 +403,40 @@ def test_a_posting_run_reads_back_and_a_truncated_one_fails(tmp_path: Path) -> N
     (tmp_path / path).write_bytes(data[:-5])
     with pytest.raises(IndexStoreError, match="truncated"):
         list(pool._read_run(path))
+
+
+def test_a_build_with_compressed_postings_finds_the_same_passages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Builds write posting blocks uncompressed (`writing.postings_codec`); a build written
+    before, with zlib blocks, is served until the next one and must answer the same."""
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from service.reader import load_snapshot
+    from service.search import SearchRequest, run_search
+
+    corpus = tmp_path / "corpus"
+    word_posts(corpus, range(60), random.Random(7), paragraphs=4)
+    answers, sizes = {}, {}
+    for name in ("compressed", "plain"):
+        if name == "compressed":
+            monkeypatch.setattr(writing, "postings_codec", lambda: W3Codec(compression=3))
+        else:
+            monkeypatch.undo()
+        settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / name / "index", writers=1)
+        build_index(settings)
+        build = settings.index_dir.resolve()
+        sizes[name] = sum(p.stat().st_size for p in build.glob("*.pst"))
+        snap = load_snapshot(settings.index_dir)
+        try:
+            text = " ".join(p.read_text("utf-8") for p in sorted(corpus.rglob("*.md")))
+            vocabulary = sorted({w.lower() for w in text.split() if w.isalpha() and len(w) > 4})
+            words = vocabulary[:: max(1, len(vocabulary) // 25)][:25]
+            answers[name] = [
+                [(r["id"], r["snippet"]) for r in run_search(snap, SearchRequest(q), None)["results"]]
+                for q in [*words, " ".join(words[:3])]
+            ]
+        finally:
+            snap.close()
+    assert sizes["plain"] > sizes["compressed"] * 1.3, sizes  # the blocks really differ
+    assert any(answers["plain"]) and answers["plain"] == answers["compressed"]
