@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,10 @@ DEFINITION_CANDIDATES = 5  # passages per document checked for a definition
 PAGE_REST = 0.5  # a PDF page's other matching passages count this much beside its best one
 PAGE_CANDIDATES = 50  # a PDF's best passages weighed for its best page
 MAX_CACHED_DOCUMENTS = 20_000  # passage numbers per document kept per snapshot (~2 MB at most)
+# Decoded postings blocks kept per snapshot (~10 kB each at 100,000 passages): the questions of
+# one site share their words and their documents, and a block costs an unpickling of 128
+# postings to read the few a page needs.
+MAX_CACHED_BLOCKS = 2_000
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, as stage 1 uses them
 
 Passage = tuple[float, int]  # (score, docnum)
@@ -116,7 +120,7 @@ def read_postings(snap: Snapshot, wanted: dict[str, list[int]]) -> dict[int, Hit
     most of a search's time at 100,000 passages."""
     reader = snap.searcher.reader()
     hits: dict[int, Hit] = {}
-    for leaf, offset in reader.leaf_readers():
+    for segment, (leaf, offset) in enumerate(reader.leaf_readers()):
         end = offset + leaf.doc_count_all()
         for term, docnums in wanted.items():
             lo, hi = bisect.bisect_left(docnums, offset), bisect.bisect_left(docnums, end)
@@ -128,17 +132,25 @@ def read_postings(snap: Snapshot, wanted: dict[str, list[int]]) -> dict[int, Hit
                     m = leaf.postings(fieldname, term)
                 except TermNotFound:
                     continue
-                _read_term(m, fieldname, term, local, offset, hits)
+                _read_term(m, fieldname, term, local, offset, hits, snap.blocks, segment)
     return hits
 
 
 def _read_term(
-    m: Any, fieldname: str, term: str, local: list[int], offset: int, hits: dict[int, Hit]
+    m: Any,
+    fieldname: str,
+    term: str,
+    local: list[int],
+    offset: int,
+    hits: dict[int, Hit],
+    blocks: OrderedDict[tuple[int, int], tuple[Any, Any, Any]],
+    segment: int,
 ) -> None:
     # The wanted passages are live, so a filter for deleted documents has nothing to remove.
     raw = getattr(m, "child", m)
     if not all(
-        hasattr(raw, a) for a in ("_read_ids", "_read_weights", "_read_values", "_maxid", "_next_block")
+        hasattr(raw, a)
+        for a in ("_read_ids", "_read_weights", "_read_values", "_maxid", "_next_block", "_dataoffset")
     ):
         _step_through(m, fieldname, term, local, offset, hits)
         return
@@ -150,17 +162,22 @@ def _read_term(
         if m._maxid < local[i]:
             m._next_block()
             continue
-        if m._ids is None:
+        where = (segment, m._dataoffset)  # a block's data starts at its own offset in the segment
+        block = blocks.get(where)
+        if block is None:
             m._read_ids()
-        ids = m._ids
+            m._read_weights()
+            m._read_values()
+            block = blocks[where] = (m._ids, m._weights, m._values)
+            if len(blocks) > MAX_CACHED_BLOCKS:
+                blocks.popitem(last=False)
+        else:
+            blocks.move_to_end(where)
+        ids, weights, values = block
         while i < n and local[i] <= m._maxid:
             j = bisect.bisect_left(ids, local[i])
             if j < len(ids) and ids[j] == local[i]:
-                if m._weights is None:
-                    m._read_weights()
-                if m._values is None:
-                    m._read_values()
-                _record(hits, offset + local[i], key, m._weights[j], positions(m._values[j]))
+                _record(hits, offset + local[i], key, weights[j], positions(values[j]))
             i += 1
         if i < n:
             m._next_block()

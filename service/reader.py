@@ -87,6 +87,8 @@ class Snapshot:
     columns: dict[str, Any] = field(default_factory=dict)
     # Document id -> its records' docnums (doc record and passages), read once from the postings.
     records: OrderedDict[str, tuple[int, ...]] = field(default_factory=OrderedDict)
+    # (segment, offset) -> a decoded postings block (ids, weights, values), for stage 2.
+    blocks: OrderedDict[tuple[int, int], tuple[Any, Any, Any]] = field(default_factory=OrderedDict)
     table: Any = None  # indexer.doctable.DocTable, when the build has one that fits
 
     def close(self) -> None:

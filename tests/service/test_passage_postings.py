@@ -1,12 +1,15 @@
 """Stage 2 reads passage postings block by block (`passages.read_postings`), per term only in
 the passages of the documents whose body has it (`passages.term_passages`); it must find what
 Whoosh's own matchers find, step by step over every wanted passage: across segments, after an
-update, and on the repository's corpus."""
+update, and on the repository's corpus, whether its blocks are decoded or taken from the
+snapshot's cache of decoded blocks."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
+
+import pytest
 
 from indexer import IndexerSettings, IndexReport, build_index, update_index
 from indexer.schema import PASSAGE_FIELDS
@@ -71,8 +74,18 @@ def test_passage_postings_across_segments_and_deletions(tmp_path: Path) -> None:
         assert len(snap.searcher.reader().leaf_readers()) == 2  # a segment per writer
         check(snap, seed=6, rounds=150)
         check_one_by_one(snap, "gemeent")
+        assert snap.blocks, "stage 2 keeps the blocks it decoded"
     word_posts(corpus, [1, 30], rng, paragraphs=6, words=(60, 60))
     (corpus / "p2.md").unlink()
     update_index(settings)
     with opened(settings.index_dir) as snap:
         check(snap, seed=8, rounds=150)
+
+
+def test_a_small_block_cache_evicts_and_still_reads_right(
+    corpus_build: tuple[IndexerSettings, IndexReport], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(passages, "MAX_CACHED_BLOCKS", 3)
+    with opened(corpus_build[0].index_dir) as snap:
+        check(snap, seed=9, rounds=60)
+        assert 0 < len(snap.blocks) <= 3
