@@ -24,6 +24,13 @@ def distance(a: str, b: str, limit: int) -> int:
     """Damerau-Levenshtein distance (optimal string alignment), or limit + 1 when above it."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    row = prefix_distances(a, b, limit)
+    return min(row[-1], limit + 1) if row else limit + 1
+
+
+def prefix_distances(a: str, b: str, limit: int) -> list[int]:
+    """The distances (as `distance`) from `a` to every prefix of `b`, b[:0] to b whole; [] when
+    all of them are above `limit`. One table gives them all: its last row."""
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
@@ -36,10 +43,10 @@ def distance(a: str, b: str, limit: int) -> int:
                 value = min(value, previous2[j - 2] + 1)
             current[j] = value
             best = min(best, value)
-        if best > limit:
-            return limit + 1
+        if best > limit:  # every later row is above it too, for every prefix
+            return []
         previous2, previous = previous, current
-    return previous[-1]
+    return previous
 
 
 class NearWords:
@@ -78,10 +85,10 @@ class NearWords:
             other = self.words[n]
             if other == word or not 0 < len(other) - len(word) <= tail + maxdist:
                 continue
-            best = min(
-                distance(word, other[:k], maxdist)
-                for k in range(max(1, len(word) - maxdist), min(len(other), len(word) + maxdist) + 1)
-            )
+            row = prefix_distances(word, other, maxdist)
+            if not row:
+                continue
+            best = min(row[max(1, len(word) - maxdist) : min(len(other), len(word) + maxdist) + 1])
             if best <= maxdist and len(other) - (len(word) + best) <= tail:
                 out.append((best, other))
         return out
