@@ -11,9 +11,12 @@ What is marked answers the visitor's words, nothing else:
   query has nothing else.
 
 The fragment is the stretch of at most 240 characters that covers the most distinct query
-words (then the most marks), widened to sentence boundaries where they fit. Words are analysed
-one by one (`indexer.analysis.word_terms`, a plain dict of the index's words and those met
-since), so a passage costs a regex pass and dictionary lookups.
+words (then the most marks), widened to sentence boundaries where they fit. A passage's
+distinct words are taken as a set; the words new to the query are looked up in the index's
+word dict (`indexer.analysis.word_terms`) by `map` and told apart from the query's terms by set
+operations, all in C, and only the few marking words are placed, with `str.find` (checked
+against a walk over every word). A passage that may hold a phrase of the query is walked word
+by word.
 Whoosh's Fragment and HtmlFormatter (subclassed to write <mark>) escape the marked words and
 the text between them; only our <mark> tags are raw HTML.
 """
@@ -23,8 +26,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
+from operator import not_
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from whoosh.compat import htmlescape
 from whoosh.highlight import Fragment, HtmlFormatter, get_text
@@ -74,8 +79,12 @@ class Marks:
 
     words: dict[str, int]
     phrases: tuple[tuple[tuple[str, ...], int], ...]
-    # Per query: surface word -> (its own term, the group it marks); passages repeat words.
-    memo: dict[str, tuple[str, int | None]] = field(default_factory=dict, compare=False)
+    # Per query, of the surface words met so far (passages repeat words): all of them, those
+    # that mark by themselves with their group, and those with a term that starts a phrase
+    # (only a passage with one of those needs the phrase pass).
+    seen: set[str] = field(default_factory=set, compare=False)
+    marking: dict[str, int] = field(default_factory=dict, compare=False)
+    phrase_starts: set[str] = field(default_factory=set, compare=False)
 
     @classmethod
     def from_groups(cls, groups: list[Group]) -> Marks:
@@ -116,44 +125,70 @@ def _group_of(terms: tuple[str, ...], words: dict[str, int]) -> tuple[str, int |
     return terms[0], group
 
 
+def _learn(words: set[str], marks: Marks) -> None:
+    """Take words new to this query into its sets. Most words share no term with the query, and
+    they are told apart in C (a map over the index's words); the few others in Python."""
+    marks.seen.update(words)
+    fresh = list(words)
+    known = list(map(analysis.known_words().get, fresh))
+    found = cast(list[tuple[str, ...]], known)
+    if None in known:  # words new to the process as well
+        found = [t if t is not None else analysis.word_terms(w) for w, t in zip(fresh, known, strict=True)]
+    groups = marks.words
+    for word in compress(fresh, map(not_, map(groups.keys().isdisjoint, found))):
+        own, group = _group_of(analysis.word_terms(word), groups)
+        if group is not None and own:
+            marks.marking[word] = group
+    if marks.phrases:  # a superset (any term, not just the own one): the phrase pass is exact
+        firsts = {terms[0] for terms, _ in marks.phrases}
+        marks.phrase_starts.update(compress(fresh, map(not_, map(firsts.isdisjoint, found))))
+
+
+def _is_token(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a whole word, as WORD finds them (`[^\\W_]` is isalnum)."""
+    return not (start and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum())
+
+
 def _marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:
     """(start, end, group) of every marked stretch of `text`, in order."""
-    words, memo = marks.words, marks.memo
-    if not marks.phrases:
-        # Most words of a passage mark nothing: without phrases only the marked ones are kept
-        # (a snippet's cost is this loop; in text order, so no sort).
-        marked: list[tuple[int, int, int]] = []
-        known = analysis.known_words().get
-        for m in WORD.finditer(text):
-            word = m.group()
-            found = memo.get(word)
-            if found is None:
-                terms = known(word)
-                if terms is None:
-                    terms = analysis.word_terms(word)
-                found = memo[word] = _group_of(terms, words)
-            if found[1] is not None and found[0]:
-                marked.append((m.start(), m.end(), found[1]))
-        return marked
+    # A passage's distinct words, and only the ones new to this query analysed: set operations
+    # in C in place of a Python step for each of its hundred or so words.
+    tokens = set(WORD.findall(text))
+    fresh = tokens.difference(marks.seen)
+    if fresh:
+        _learn(fresh, marks)
+    if marks.phrases and not tokens.isdisjoint(marks.phrase_starts):
+        return _phrase_marks(text, marks)
+    marking = marks.marking
+    out: list[tuple[int, int, int]] = []
+    for word in tokens.intersection(marking):  # usually a few words, found where they stand
+        group, size = marking[word], len(word)
+        i = text.find(word)
+        while i != -1:
+            if _is_token(text, i, i + size):
+                out.append((i, i + size, group))
+            i = text.find(word, i + size)
+    out.sort()
+    return out
+
+
+def _phrase_marks(text: str, marks: Marks) -> list[tuple[int, int, int]]:
+    """`_marks` of a passage that may hold a phrase of the query (its words are `seen`)."""
+    marking, word_terms = marks.marking, analysis.word_terms
     # The words that are not stopwords (a phrase matches across stopwords, as the index has
     # none): their matches and own terms, and which of them mark by themselves. Phrases are
     # looked for by their first term only (`list.index`), not by a table of every word.
     found_at: list[Any] = []
     owns: list[str] = []
     singles: list[tuple[int, int]] = []  # (word number, group)
-    known = analysis.known_words().get
     for m in WORD.finditer(text):
         word = m.group()
-        found = memo.get(word)
-        if found is None:
-            terms = known(word)
-            if terms is None:
-                terms = analysis.word_terms(word)
-            found = memo[word] = _group_of(terms, words)
-        if found[0]:
-            if found[1] is not None:
-                singles.append((len(owns), found[1]))
-            owns.append(found[0])
+        terms = word_terms(word)
+        if terms and terms[0]:
+            group = marking.get(word)
+            if group is not None:
+                singles.append((len(owns), group))
+            owns.append(terms[0])
             found_at.append(m)
     out: list[tuple[int, int, int]] = []
     taken: set[int] = set()

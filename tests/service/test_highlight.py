@@ -74,3 +74,29 @@ def test_numerals_and_stopword_like_words_are_not_marked() -> None:
     groups = parse_query("verschil tussen subsidie en inkoop").groups
     out = snippet("Het verschil tussen subsidie en inkoop is groot.", Marks.from_groups(groups))
     assert "tussen" not in marks_in(out) and "subsidie" in marks_in(out)
+
+
+PIECES = ["wijkteam", "Wijkteams", "buurtwijkteam", "gemeente", "gemeenten", "Gemeentehuis", "2013"]
+GLUE = [" ", "_", "-", ", ", "é", "x", "3", "\n", ". "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(GLUE)), max_size=40))
+def test_marks_are_the_words_whose_terms_are_query_terms(parts: list[tuple[str, str]]) -> None:
+    """Marks are found per distinct word and placed with `str.find`; they must be what a walk
+    over every word finds: a whole word (as the tokenizer cuts them) whose own term, or else a
+    compound part's, is a query term."""
+    from indexer import analysis
+    from service import highlight
+
+    text = "".join(piece + glue for piece, glue in parts)
+    marks = Marks.from_query("wijkteam gemeente 2013")
+    expected = []
+    for m in highlight.WORD.finditer(text):
+        terms = analysis.word_terms(m.group())
+        group = next((marks.words[t] for t in terms if t in marks.words), None) if terms else None
+        if terms and terms[0] in marks.words:
+            group = marks.words[terms[0]]
+        if group is not None:
+            expected.append((m.start(), m.end(), group))
+    assert highlight._marks(text, marks) == expected
