@@ -180,8 +180,8 @@ def segment_writer(ix: Any, _lk: bool = True, **options: Any) -> SegmentWriter:
 def postings_codec() -> W3Codec:
     """Whoosh's codec with its posting blocks not compressed: stage 2 of every search decodes
     a block per term and document shown, and zlib was a quarter of that; builds skip
-    compressing every block. The postings take about twice the disk (read with `pread`, so
-    not in a worker's memory); readers of either kind read both, as the flag is per block."""
+    compressing every block. The postings take 2.8 times the disk (read with `pread`, so not
+    in a worker's memory); readers of either kind read both, as the flag is per block."""
     return W3Codec(compression=0)
 
 

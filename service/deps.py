@@ -54,7 +54,7 @@ async def in_turn(request: Request, work: Callable[[], T]) -> T:
 
     The index has one searcher behind a lock (`IndexHandle.use`) and Whoosh holds the GIL, so
     a thread would add nothing but its hand-over: a queue, a wake-up of the loop and the GIL
-    passed back and forth, for every search. At 32 connections that cost a fifth of the
+    passed back and forth, for every search. At 32 connections that cost 12–14 % of the
     throughput. The one step that takes seconds, loading a new build, runs in a thread first
     (`IndexHandle.refresh`), so the loop keeps answering `/health` and the static files
     meanwhile; the other searches wait on the gate, a FIFO lock that costs no thread. The

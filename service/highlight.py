@@ -135,8 +135,10 @@ def _learn(words: set[str], marks: Marks) -> None:
     if None in known:  # words new to the process as well
         found = [t if t is not None else analysis.word_terms(w) for w, t in zip(fresh, known, strict=True)]
     groups = marks.words
-    for word in compress(fresh, map(not_, map(groups.keys().isdisjoint, found))):
-        own, group = _group_of(analysis.word_terms(word), groups)
+    for word, terms in compress(
+        zip(fresh, found, strict=True), map(not_, map(groups.keys().isdisjoint, found))
+    ):
+        own, group = _group_of(terms, groups)
         if group is not None and own:
             marks.marking[word] = group
     if marks.phrases:  # a superset (any term, not just the own one): the phrase pass is exact

@@ -51,9 +51,9 @@ DEFINITION_CANDIDATES = 5  # passages per document checked for a definition
 PAGE_REST = 0.5  # a PDF page's other matching passages count this much beside its best one
 PAGE_CANDIDATES = 50  # a PDF's best passages weighed for its best page
 MAX_CACHED_DOCUMENTS = 20_000  # passage numbers per document kept per snapshot (~2 MB at most)
-# Decoded postings blocks kept per snapshot (~10 kB each at 100,000 passages): the questions of
-# one site share their words and their documents, and a block costs an unpickling of 128
-# postings to read the few a page needs.
+# Decoded postings blocks kept per snapshot (~6 kB each at 100,000 passages, 12 MB in all):
+# the questions of one site share their words and their documents, and a block costs an
+# unpickling of 128 postings to read the few a page needs.
 MAX_CACHED_BLOCKS = 2_000
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, as stage 1 uses them
 
