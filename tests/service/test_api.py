@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer import IndexerSettings, IndexReport, build_index
+from indexer import IndexerSettings, build_index
 from service import ServiceSettings, create_app
 
 
@@ -297,27 +296,25 @@ def test_concurrent_queries_return_what_serial_queries_return(client: TestClient
         assert got == serial[q], q
 
 
-def test_service_picks_up_a_swapped_index(
-    tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path
-) -> None:
-    source = tiny_build[0]
-    corpus = tmp_path / "corpus"
-    shutil.copytree(source.corpus_dir, corpus)
-    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1)
+def build_with_a_new_note(settings: IndexerSettings) -> None:
+    (settings.corpus_dir / "notes" / "nieuw.md").write_text(
+        "---\ntitle: Buurtbudgetten\n---\n" + "Over buurtbudgetten in de wijk. " * 20, "utf-8"
+    )
     build_index(settings)
+
+
+def test_service_picks_up_a_swapped_index(own_build: IndexerSettings) -> None:
+    settings = own_build
     with TestClient(create_app(ServiceSettings(index=settings.index_dir))) as local:
         assert local.get("/health").json()["documents"] == 5
         assert search(local, q="buurtbudgetten")["total"] == 0
-        (corpus / "notes" / "nieuw.md").write_text(
-            "---\ntitle: Buurtbudgetten\n---\n" + "Over buurtbudgetten in de wijk. " * 20, "utf-8"
-        )
-        build_index(settings)
+        build_with_a_new_note(settings)
         assert local.get("/health").json()["documents"] == 6
         assert search(local, q="buurtbudgetten")["total"] == 1
 
 
 def test_a_search_that_loads_a_new_build_leaves_the_service_answering(
-    tiny_build: tuple[IndexerSettings, IndexReport], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    own_build: IndexerSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Searches run on the event loop; the load of a new build (seconds at 100,000 passages)
     must not: meanwhile the loop answers what needs no index."""
@@ -325,16 +322,9 @@ def test_a_search_that_loads_a_new_build_leaves_the_service_answering(
 
     from service import reader
 
-    source = tiny_build[0]
-    corpus = tmp_path / "corpus"
-    shutil.copytree(source.corpus_dir, corpus)
-    settings = IndexerSettings(corpus_dir=corpus, index_dir=tmp_path / "index", workers=1)
-    build_index(settings)
+    settings = own_build
     with TestClient(create_app(ServiceSettings(index=settings.index_dir))) as local:
-        (corpus / "notes" / "nieuw.md").write_text(
-            "---\ntitle: Buurtbudgetten\n---\n" + "Over buurtbudgetten in de wijk. " * 20, "utf-8"
-        )
-        build_index(settings)
+        build_with_a_new_note(settings)
         loading, answered = threading.Event(), threading.Event()
         waited: list[bool] = []  # whether the load saw the other request answered
         real_load = reader.load_snapshot
