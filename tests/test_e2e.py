@@ -247,7 +247,14 @@ def test_connections_left_on_a_survivor_are_shared_with_the_replacement(tmp_path
             conns = [ask(conn, "/health") for conn in conns]  # accepted before they are looked up
             start = split(conns)
             assert len(start) == 1 and sum(start.values()) == 24, start
-            assert len(two_workers(port, timeout=60)) == 2  # the replacement is up
+            # The supervisor notices the death and starts the replacement within seconds;
+            # meanwhile the clients stay active (an idle keep-alive connection is closed after
+            # 5 s, `keep_alive_timeout`).
+            deadline = time.monotonic() + 60
+            while len(listening_workers(port)) < 2 and time.monotonic() < deadline:
+                conns = [ask(conn, "/health") for conn in conns]
+                time.sleep(0.5)
+            assert len(listening_workers(port)) == 2  # the replacement is up
             for _ in range(30):  # rounds of one search per connection, until none is ended
                 before_round = list(conns)
                 conns = [ask(conn, "/search?q=wijkteams") for conn in conns]
