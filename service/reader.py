@@ -310,18 +310,21 @@ class IndexHandle:
     def reload_due(self) -> bool:
         """Whether the next `use()` would first load a build (seconds at 100,000 passages): a
         hint without the lock, for a caller that would rather load in a thread (`refresh`)."""
-        snap, target = self._snapshot, self._current_target()
-        if snap is not None and target == str(snap.path):
-            return False
-        rejected = self._rejected
-        return not (rejected and rejected[0] == target and not self._retry_due(rejected))
+        return self._due(self._current_target())
 
     def refresh(self) -> None:
         """Load a new build now if one is due (what `use()` does first)."""
         with self._lock:
             self._maybe_reload()
 
-    def _retry_due(self, rejected: tuple[str, float, str, int]) -> bool:
+    def _due(self, target: str) -> bool:
+        """Whether `target` (the build the index path names) should be loaded now: it is not the
+        one served, and it has not failed lately (retries back off)."""
+        if self._snapshot is not None and target == str(self._snapshot.path):
+            return False
+        rejected = self._rejected
+        if not rejected or rejected[0] != target:
+            return True
         # Without any snapshot, retrying often is all there is to do.
         attempts = rejected[3] if self._snapshot is not None else 1
         wait = min(MAX_RETRY_SECONDS, self.retry_seconds * 2.0 ** (attempts - 1))
@@ -329,10 +332,7 @@ class IndexHandle:
 
     def _maybe_reload(self) -> None:
         target = self._current_target()
-        if self._snapshot is not None and target == str(self._snapshot.path):
-            return
-        rejected = self._rejected
-        if rejected and rejected[0] == target and not self._retry_due(rejected):
+        if not self._due(target):
             return
         try:
             fresh = self._load()
